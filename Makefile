@@ -1,0 +1,90 @@
+# Build and test the executable companion book.
+#
+#   make book       build the HTML book (strict: warnings are errors) -> _build/html/index.html
+#   make test       lint, unit tests, chapters on a fresh kernel, strict build, browser test
+#   make bench      run the benchmarks
+#   make clean      remove build output;  make distclean  also removes .venv
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+.DELETE_ON_ERROR:
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+HTML     := _build/html
+
+# Kernel "python3" must resolve to the venv interpreter, not to a user-level kernelspec.
+export JUPYTER_PREFER_ENV_PATH := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export CHROMIUM
+
+LINT_DIRS := $(wildcard ssdlib tests benchmarks)
+
+.PHONY: book test env lint unit chapters browser chromium bench clean distclean
+
+## Environment: created once; reinstalled only when requirements.txt or pyproject.toml change.
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ssd-book)"
+	@touch $@
+
+## The book: executed with a cache (_build/.jupyter_cache), strict, nitpicky.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "Book: $(CURDIR)/$(HTML)/index.html"
+	@echo "Serve it with: python3 -m http.server -d $(HTML)"
+
+## Full test suite.
+test: $(STAMP) chromium
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory chapters
+	@$(MAKE) --no-print-directory book
+	@$(MAKE) --no-print-directory browser
+	@echo "All tests passed."
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_DIRS)
+
+# Exit status 5 means "no tests collected" (no unit tests exist yet); anything else non-zero fails.
+unit: $(STAMP)
+	@rc=0; $(BIN)/python -m pytest -m "not book and not browser" || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "No unit tests collected."; rc=0; fi; exit $$rc
+
+chapters: $(STAMP)
+	$(BIN)/python -m pytest -m book tests/test_chapters.py
+
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest -m browser tests/test_browser.py
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "$(CHROMIUM) not found: installing Debian's chromium with apt-get"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "error: the browser test needs Chromium at $(CHROMIUM)." >&2; \
+	    echo "Install it (Debian/Ubuntu): sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+	    echo "or point to another binary: make test CHROMIUM=/path/to/chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) still missing after install" >&2; exit 1; }
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .jupyter_cache
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

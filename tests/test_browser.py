@@ -1,0 +1,254 @@
+"""Open every page of the built book in headless Chromium, offline.
+
+The HTML in ``_build/html`` (``make book``) is served on 127.0.0.1; every request to any other
+host is aborted and reported. Each page must load without page errors or console errors, with
+all images decoded and all math typeset by the bundled MathJax.
+
+Needs Debian's Chromium (``/usr/bin/chromium``, or the ``CHROMIUM`` environment variable). A
+missing browser or a missing build is a failure, not a skip. Set ``BROWSER_SCREENSHOTS`` to a
+folder to save a full-page screenshot of every page there.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SKIPPED_DIRS = {"_sources", "_static", "_images"}
+SKIPPED_PAGES = {"search.html", "genindex.html"}
+RAW_TEX = ("\\(", "\\[", "$$")
+BINDER = "https://mybinder.org/v2/gh/ssd-book/ssd-book/main?urlpath=lab/tree/book/intro.md"
+REPOSITORY = "https://github.com/ssd-book/ssd-book"
+
+pytestmark = pytest.mark.browser
+
+
+def _pages() -> list[str]:
+    if not HTML.is_dir():
+        return []
+    pages = []
+    for path in sorted(HTML.rglob("*.html")):
+        rel = path.relative_to(HTML)
+        if rel.parts[0] in SKIPPED_DIRS or rel.as_posix() in SKIPPED_PAGES:
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+# Without a build, one placeholder page makes test_page fail instead of being skipped.
+PAGES = _pages() or ["(no pages: run `make book`)"]
+
+
+# Tag -> attribute through which a page loads a resource (plain <a> links are not resources).
+RESOURCE_ATTRS = {
+    "script": "src",
+    "link": "href",
+    "img": "src",
+    "source": "src",
+    "iframe": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "object": "data",
+}
+
+
+class _ResourceLinks(HTMLParser):
+    """Collect the URLs a page loads as resources."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        wanted = RESOURCE_ATTRS.get(tag)
+        for name, value in attrs:
+            if name == wanted and value:
+                self.urls.append(f"<{tag} {name}={value!r}>")
+            if tag == "img" and name == "srcset" and value:
+                self.urls.append(f"<img srcset={value!r}>")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with "
+            "`apt-get install chromium` (make test does this when run as root)",
+            pytrace=False,
+        )
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_book_is_built():
+    assert (HTML / "index.html").is_file(), f"{HTML}/index.html is missing: run `make book` first"
+    assert _pages(), f"no pages found under {HTML}"
+
+
+def test_chromium_is_installed():
+    assert os.access(CHROMIUM, os.X_OK), (
+        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+    )
+
+
+def test_launch_and_repository_buttons():
+    intro = HTML / "book" / "intro.html"
+    assert intro.is_file(), f"{intro} is missing: run `make book` first"
+    text = intro.read_text(encoding="utf-8")
+    assert BINDER in text.replace("&amp;", "&"), "Binder launch button missing"
+    assert REPOSITORY in text, "repository button missing"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page(page: str, server: str, browser):
+    if not (HTML / page).is_file():
+        pytest.fail(f"{HTML / page} does not exist: run `make book` first", pytrace=False)
+    source = (HTML / page).read_text(encoding="utf-8")
+
+    # Static check: no script, stylesheet, font or image from another host.
+    parser = _ResourceLinks()
+    parser.feed(source)
+    remote = [u for u in parser.urls if "http://" in u or "https://" in u or "'//" in u]
+    assert not remote, f"{page} loads resources from other hosts: {remote}"
+
+    has_math = 'class="math' in source
+    # JB writes index.html as a bare meta-refresh redirect to the root page.
+    redirect = re.search(r'http-equiv="refresh"[^>]*url=([^"]+)"', source, re.IGNORECASE)
+    foreign: list[str] = []
+    broken: list[str] = []
+    page_errors: list[str] = []
+    console_errors: list[str] = []
+
+    context = browser.new_context()
+    context.add_init_script("try { localStorage.setItem('mode', 'auto'); } catch (e) {}")
+
+    def route(r):
+        url = r.request.url
+        if url == server or url.startswith(server + "/"):
+            r.continue_()
+        else:
+            foreign.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    tab.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    tab.on(
+        "console",
+        lambda msg: (
+            console_errors.append(f"{msg.text} ({msg.location.get('url', '')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    tab.on(
+        "response",
+        lambda resp: broken.append(f"{resp.status} {resp.url}") if resp.status >= 400 else None,
+    )
+    try:
+        url = f"{server}/{page}"
+        tab.goto(url, wait_until="load", timeout=60_000)
+        if redirect:
+            target = urljoin(url, redirect.group(1).strip())
+            tab.wait_for_url(target, timeout=30_000)
+            tab.wait_for_load_state("load")
+            final = (HTML / target[len(server) + 1 :].split("#")[0]).read_text(encoding="utf-8")
+            has_math = 'class="math' in final
+        if has_math:
+            tab.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=30_000,
+            )
+        tab.evaluate(
+            """async () => {
+                if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+                    await MathJax.startup.promise;
+                }
+            }"""
+        )
+        bad_images = tab.evaluate(
+            """async () => {
+                const imgs = Array.from(document.images);
+                imgs.forEach((i) => { if (i.loading === 'lazy') i.loading = 'eager'; });
+                await Promise.all(imgs.map((i) => i.complete ? null : new Promise((ok) => {
+                    i.addEventListener('load', ok); i.addEventListener('error', ok);
+                    setTimeout(ok, 15000);
+                })));
+                return imgs.filter((i) => !(i.naturalWidth > 0)).map((i) => i.currentSrc || i.src);
+            }"""
+        )
+        n_math = tab.evaluate("() => document.querySelectorAll('mjx-container').length")
+        n_errors = tab.evaluate("() => document.querySelectorAll('mjx-merror').length")
+        text = tab.evaluate(
+            """() => {
+                const body = document.body.cloneNode(true);
+                body.querySelectorAll(
+                    'pre, code, script, style, textarea, template, mjx-container, .highlight'
+                ).forEach((e) => e.remove());
+                return body.textContent;
+            }"""
+        )
+        tab.wait_for_timeout(250)  # let late console messages arrive
+        shots = os.environ.get("BROWSER_SCREENSHOTS")
+        if shots:
+            out = Path(shots) / (page.replace("/", "__").removesuffix(".html") + ".png")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(out), full_page=True)
+    finally:
+        context.close()
+
+    assert not foreign, f"{page} requested other hosts: {foreign}"
+    assert not broken, f"{page} has failing requests: {broken}"
+    assert not bad_images, f"{page} has images that did not load: {bad_images}"
+    assert n_errors == 0, f"{page} has {n_errors} MathJax errors (mjx-merror)"
+    if has_math:
+        assert n_math > 0, f"{page} has math but MathJax typeset nothing"
+    left = [t for t in RAW_TEX if t in text]
+    assert not left, f"{page} shows untypeset TeX delimiters {left}"
+    assert not page_errors, f"{page} raised JavaScript errors: {page_errors}"
+    assert not console_errors, f"{page} logged console errors: {console_errors}"

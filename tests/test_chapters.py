@@ -1,0 +1,97 @@
+"""Execute every chapter of the book top to bottom on a fresh kernel.
+
+Chapters are the MyST markdown notebooks listed in ``_toc.yml``. Each is read with jupytext and
+run with nbclient (kernel ``python3``; working directory the chapter's folder, ``book/``, as in
+the book build). A chapter fails with the error of its first failing cell.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+import yaml
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = "python3"
+CELL_TIMEOUT = 600
+
+pytestmark = pytest.mark.book
+
+
+def _toc_files(node) -> list[str]:
+    """All ``file`` (and ``root``) entries of a _toc.yml tree, in reading order."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if isinstance(node.get(key), str):
+                found.append(node[key])
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key) or []:
+                found.extend(_toc_files(child))
+    elif isinstance(node, list):
+        for child in node:
+            found.extend(_toc_files(child))
+    return found
+
+
+def _resolve(entry: str) -> Path:
+    path = ROOT / entry
+    if path.suffix:
+        return path
+    for suffix in (".md", ".ipynb"):
+        if path.with_suffix(suffix).exists():
+            return path.with_suffix(suffix)
+    raise FileNotFoundError(f"_toc.yml lists `{entry}`, but no {entry}.md or .ipynb exists")
+
+
+def _read(path: Path):
+    return jupytext.read(path) if path.suffix == ".md" else jupytext.read(path, fmt="ipynb")
+
+
+def _chapters_with_code() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    paths = [_resolve(entry) for entry in _toc_files(toc)]
+    return [p for p in paths if any(c.cell_type == "code" for c in _read(p).cells)]
+
+
+CHAPTERS = _chapters_with_code()
+
+
+def test_toc_lists_existing_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    for entry in _toc_files(toc):
+        assert _resolve(entry).exists(), entry
+
+
+def test_kernel_is_this_interpreter():
+    """Kernel ``python3`` must start the interpreter running the tests (the venv's)."""
+    spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    exe = spec.argv[0]
+    if exe in {"python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"}:
+        return  # jupyter_client substitutes sys.executable for a bare "python"
+    assert Path(exe).parent.resolve() == Path(sys.executable).parent.resolve(), (
+        f"kernel `{KERNEL}` runs {exe}, not {sys.executable}; run "
+        f"`{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}`"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[str(p.relative_to(ROOT)) for p in CHAPTERS])
+def test_chapter_runs(path: Path):
+    nb = _read(path)
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=False,
+    )
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        pytest.fail(f"{path.relative_to(ROOT)}: a cell failed\n{err}", pytrace=False)
