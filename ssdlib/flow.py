@@ -5,7 +5,7 @@ The flow of smoothed sign descent (SSD), eq. (16),
 .. math:: \dot w = -\frac{\nabla_w L(w)}{|\nabla_w L(w)| + \varepsilon},
    \qquad L(w) = \tfrac14 |X\beta - y|^2,\ \beta = w_+^H - w_-^H,
 
-and the gradient flow, eqs. (9)-(10), are solved by :func:`simulate`.
+and the gradient flow, eqs. (9)-(10), are solved by ``simulate``.
 
 How it is solved
 ----------------
@@ -33,7 +33,7 @@ u_1..u_m)``; ``s`` is carried besides the ``u`` and ``v`` it is a function of
 (eq. 33), because recovering a small ``s`` from eq. (33) cancels digits; the two
 representations agree to the integration tolerance. Blocks, and values of
 ``alpha`` and ``eps`` in a sweep, are integrated as independent lanes with their
-own step sizes (:mod:`ssdlib._lanes`). Gradient flow uses the same variables
+own step sizes (module ``ssdlib._lanes``). Gradient flow uses the same variables
 with the ``eps``-free right-hand side.
 
 *With eps = 0* (sign flow) every weight moves at unit speed, ``u = alpha + t``
@@ -576,10 +576,8 @@ def _simulate_general(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol)
     if gd:
         T0 = T = np.nan
     else:
-        g0 = grads(w0)
         T0 = 0.0 if ev_T0(0, w0) <= 0 else (sol.t_events[1][0] if sol.t_events[1].size else np.nan)
         T = 0.0 if ev_T(0, w0) <= 0 else (sol.t_events[2][0] if sol.t_events[2].size else np.nan)
-        del g0
     if t_eval is None:
         t_eval = _default_grid(t_max if t_max is not None else 1.1 * t_conv)
         inside = t_eval <= t_conv

@@ -41,7 +41,7 @@ formula for the largest real root of the depressed cubic
 ``U_hat = 2 sqrt(A/(3B)) cos(arccos(-(3 eps / (2 lam s A)) sqrt(3B/A)) / 3)``.
 
 Discrepancies between the statements and the proofs (checked symbolically and numerically)
-----------------------------------------------------------------------------------------
+------------------------------------------------------------------------------------------
 1. **Lemma B.2, eq. (55).** The proof claims ``U_hat < u~_2 := sqrt(|ybar|/(c+s) + alpha**2) -
    eps/(2 lam s |ybar|)`` "by the expansion of the cubic root". This is false in general. With
    ``S := sqrt(A/B)`` (the root for ``eps = 0``) the expansion quoted on page 19 gives

@@ -100,7 +100,7 @@ class Problem:
         sizes : sequence of int
             Block sizes ``D_n >= 1``; ``N = len(sizes)``, ``D = sum(sizes)``.
         seed : int
-            Seed of :func:`numpy.random.default_rng`.
+            Seed of ``numpy.random.default_rng``.
         low, high : float
             Range of the magnitudes, ``0 < low <= high``.
         shuffle : bool
