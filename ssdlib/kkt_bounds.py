@@ -91,6 +91,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .problem import assumption_3_3_terms
+
 __all__ = [
     "Assumption33Intervals",
     "LemmaB2Intermediates",
@@ -503,15 +505,14 @@ def assumption_3_3_intervals(abs_x, abs_y, eps=0.0) -> Assumption33Intervals:
         raise ValueError("`abs_y` must be a positive scalar |y| (Assumption 3.2: y != 0).")
     eps = _as_float_array(eps, "eps")
     _check_eps(eps)
-    total = abs_x.sum()
-    eps_max = float(np.min(abs_x * abs_y**1.5 / np.sqrt(2.0 * total)) / 9.0)
+    eps_max_i, _, alpha_max = assumption_3_3_terms(abs_x, abs_y, abs_x.sum(), 0.0)
+    eps_max = float(eps_max_i.min())
     if np.any(eps > eps_max * (1.0 + 1e-12)):
         raise ValueError(
             f"`eps` must not exceed eps_max = {eps_max:.6g} (eq. 18); choose a smaller eps."
         )
-    alpha_min = 9.0 * eps / (4.0 * abs_x.min() * abs_y)
-    alpha_max = float(np.sqrt(abs_y / (2.0 * total)) / 3.0)
-    return Assumption33Intervals(eps_max, _out(alpha_min), alpha_max)
+    alpha_min = assumption_3_3_terms(abs_x.min(), abs_y, abs_x.sum(), eps)[1]
+    return Assumption33Intervals(eps_max, _out(alpha_min), float(alpha_max[0]))
 
 
 def satisfies_assumption_3_3(lam, theta, y, alpha, eps):
@@ -531,9 +532,6 @@ def satisfies_assumption_3_3(lam, theta, y, alpha, eps):
     lam, theta, y, alpha, eps = _block_args(lam, theta, y, alpha, eps)
     c, s = _cs(theta)
     abs_y = np.abs(y)
-    x1, x2 = np.sqrt(lam) * c, np.sqrt(lam) * s
-    total = x1 + x2
-    eps_max = np.minimum(x1, x2) * abs_y**1.5 / np.sqrt(2.0 * total) / 9.0
-    alpha_min = 9.0 * eps / (4.0 * np.minimum(x1, x2) * abs_y)
-    alpha_max = np.sqrt(abs_y / (2.0 * total)) / 3.0
+    x_min = np.sqrt(lam) * np.minimum(c, s)
+    eps_max, alpha_min, alpha_max = assumption_3_3_terms(x_min, abs_y, np.sqrt(lam) * (c + s), eps)
     return _out((eps <= eps_max) & (alpha >= alpha_min) & (alpha <= alpha_max))

@@ -207,31 +207,47 @@ def require(problem, which):
         )
 
 
-def assumption_3_3_bounds(problem, eps):
-    """Per-coordinate bounds of eqs. (18)-(19).
+def assumption_3_3_terms(abs_x, abs_y, block_sum, eps):
+    """The sides of eqs. (18)-(19) for coordinates with ``|x_i|``, element-wise.
+
+    Parameters
+    ----------
+    abs_x : array_like
+        ``|x_i^(n)|``.
+    abs_y : array_like
+        ``|y^(n)|`` of the coordinate's block.
+    block_sum : array_like
+        ``sum_k |x_k^(n)|`` over the coordinate's block.
+    eps : array_like
+        Stability constant.
 
     Returns
     -------
-    eps_max : ndarray, shape (D,)
-        Right-hand side of eq. (18) for each coordinate.
-    alpha_lo : ndarray, shape (D,)
-        ``9 eps / (4 |x_i y|)``, left-hand side of eq. (19).
-    alpha_hi : ndarray, shape (D,)
-        ``(1/3) sqrt(|y| / (2 sum_k |x_k|))`` of the coordinate's block.
+    eps_max, alpha_lo, alpha_hi : ndarray
+        ``(1/9) |x_i| |y|^{3/2} / sqrt(2 sum_k |x_k|)`` (eq. 18),
+        ``9 eps / (4 |x_i y|)`` and ``(1/3) sqrt(|y| / (2 sum_k |x_k|))`` (eq. 19), broadcast.
+    """
+    abs_x, abs_y, block_sum, eps = np.broadcast_arrays(abs_x, abs_y, block_sum, eps)
+    eps_max = abs_x * abs_y**1.5 / (9.0 * np.sqrt(2.0 * block_sum))
+    alpha_lo = 9.0 * eps / (4.0 * abs_x * abs_y)
+    alpha_hi = np.sqrt(abs_y / (2.0 * block_sum)) / 3.0
+    return eps_max, alpha_lo, alpha_hi
+
+
+def assumption_3_3_bounds(problem, eps):
+    """Per-coordinate sides of eqs. (18)-(19) for a problem under Assumption 3.2.
+
+    Returns
+    -------
+    eps_max, alpha_lo, alpha_hi : ndarray, shape (D,)
+        See :func:`assumption_3_3_terms`.
     """
     require(problem, "3.2")
-    D = problem.D
-    eps_max = np.empty(D)
-    alpha_lo = np.empty(D)
-    alpha_hi = np.empty(D)
-    for n, b in enumerate(problem.blocks):
-        ax = np.abs(problem.X[n, b])
-        ay = abs(problem.y[n])
-        S = ax.sum()
-        eps_max[b] = ax * ay**1.5 / (9.0 * np.sqrt(2.0 * S))
-        alpha_lo[b] = 9.0 * eps / (4.0 * ax * ay)
-        alpha_hi[b] = np.sqrt(ay / (2.0 * S)) / 3.0
-    return eps_max, alpha_lo, alpha_hi
+    abs_x = np.abs(problem.X).sum(axis=0)  # one non-zero entry per column
+    row = np.abs(problem.X).argmax(axis=0)
+    abs_y = np.abs(problem.y)[row]
+    block_sum = np.abs(problem.X).sum(axis=1)[row]
+    return assumption_3_3_terms(abs_x, abs_y, block_sum, eps)
 
 
 @dataclass(frozen=True)
