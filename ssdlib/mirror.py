@@ -76,7 +76,8 @@ def mirror_map(beta, v, depth=2):
 
     At ``beta_i = 0`` the potential has a kink (subdifferential
     ``[-v_i, v_i]``); this function returns 0 there. Along the flow the book
-    uses the subgradient ``sgn(x_i y) v_i`` instead (``Trajectory.dual``).
+    uses the subgradient ``sgn(x_i y) u_i(0) = sgn(x_i y) alpha`` instead
+    (``Trajectory.dual``).
 
     Returns
     -------
@@ -131,24 +132,40 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0):
         def G(nu):
             return np.sum(conj(z0 + X.T @ nu, allb)) - nu @ y
 
+        def grad(nu):
+            b = beta_of_z(z0 + X.T @ nu, allb)
+            # round-off floor of X @ b - y, below which no step can make progress
+            floor = 1e-13 * (np.linalg.norm(y) + np.linalg.norm(X) * np.linalg.norm(b))
+            return X @ b - y, floor
+
         nu = np.zeros(problem.N)
-        tol = 1e-12 * (1 + np.linalg.norm(y))
-        for _ in range(500):
-            z = z0 + X.T @ nu
-            grad = X @ beta_of_z(z, allb) - y
-            if np.linalg.norm(grad) <= tol:
-                break
-            Hm = (X * dbeta_of_z(z, allb)) @ X.T + 1e-14 * np.eye(problem.N)
-            step = np.linalg.solve(Hm, grad)
-            g0, t = G(nu), 1.0
-            while G(nu - t * step) > g0 - 1e-4 * t * (grad @ step) and t > 1e-12:
-                t /= 2
-            nu = nu - t * step
-        else:
-            raise RuntimeError(
-                "the constrained minimisation did not converge in 500 Newton steps; "
-                "the data may be ill-conditioned."
-            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(500):
+                g, floor = grad(nu)
+                gn = np.linalg.norm(g)
+                if gn <= floor:
+                    break
+                Hm = (X * dbeta_of_z(z0 + X.T @ nu, allb)) @ X.T
+                Hm += 1e-14 * np.trace(Hm) / problem.N * np.eye(problem.N)
+                step = np.linalg.solve(Hm, g)
+                g0, t = G(nu), 1.0
+                while t > 1e-16:
+                    new = nu - t * step
+                    Gn = G(new)
+                    if np.isfinite(Gn) and Gn <= g0 - 1e-4 * t * (g @ step):
+                        break
+                    # near the solution G changes at round-off level: accept any step
+                    # that halves the gradient instead
+                    gnew = np.linalg.norm(grad(new)[0])
+                    if np.isfinite(gnew) and gnew <= 0.5 * gn:
+                        break
+                    t /= 2
+                nu = new
+            else:
+                raise RuntimeError(
+                    "the constrained minimisation did not converge in 500 Newton steps; "
+                    "the data may be ill-conditioned."
+                )
     return beta_of_z(z0 + X.T @ nu, allb)
 
 

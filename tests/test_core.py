@@ -414,3 +414,15 @@ def test_check_assumptions_report():
     assert not S.check_assumptions(shuffled, 0.1, 1e-3).a38
     general = S.Problem(np.ones((2, 3)), [1.0, 1.0])
     assert "3.2 (block structure): fails" in str(S.check_assumptions(general, 0.1, 1e-3))
+
+
+@pytest.mark.parametrize("alpha", [1e-8, 8.8e-4, 8.2e-3, 0.1, 1.8077686769634342, 7.69])
+def test_min_bregman_general_X_converges(alpha):
+    rng = np.random.default_rng(0)
+    P = S.Problem(rng.standard_normal((3, 8)), rng.standard_normal(3))
+    b = S.min_bregman_solution(P, alpha)
+    assert np.linalg.norm(P.X @ b - P.y) < 1e-12
+    # KKT: the dual variable lies in the row space of X
+    g = S.woodworth_mirror_map(b, alpha)
+    nu = np.linalg.lstsq(P.X.T, g, rcond=None)[0]
+    assert np.linalg.norm(g - P.X.T @ nu) < 1e-9 * (1 + np.linalg.norm(g))
