@@ -401,8 +401,8 @@ def _simulate_blocks(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol):
             grids.append(_default_grid(t_end))
         grid_l = np.repeat(np.array(grids), N, axis=0)
         res2 = integrate_lanes(
-            lanes.rhs, lanes.z0(), grid_l, rtol=rtol, atol=atol_vec, t_max=1e12,
-            h0=1e-3 * float(alpha.min()),
+            lanes.rhs, lanes.z0(), grid_l, rtol=rtol, atol=atol_vec, stop=lanes.stop,
+            t_max=1e12, h0=1e-3 * float(alpha.min()),
         )
         nfev += res2.nfev
         z_out = res2.y_out

@@ -426,3 +426,17 @@ def test_min_bregman_general_X_converges(alpha):
     g = S.woodworth_mirror_map(b, alpha)
     nu = np.linalg.lstsq(P.X.T, g, rcond=None)[0]
     assert np.linalg.norm(g - P.X.T @ nu) < 1e-9 * (1 + np.linalg.norm(g))
+
+
+def test_blocks_converging_at_different_times():
+    # the blocks converge at t = 0.53, 1.60 and 0.90; the early ones must stay frozen
+    thetas = [-0.7123715430278426, 0.3073731182944419, 3.679583310166942]
+    lams = [2.3374250503457104, 0.643670056268331, 2.2216555493530854]
+    ys = [-0.843843723664941, -2.9039572174168473, 2.042248971193243]
+    P = S.Problem.from_angles(thetas, lams, ys)
+    tr = S.simulate(P, 0.1, 1e-4)
+    assert tr.t[-1] > 1.6
+    assert np.linalg.norm(tr.residual[-1]) < 1e-10
+    for n in range(3):
+        alone = S.simulate(S.Problem.from_angles([thetas[n]], [lams[n]], [ys[n]]), 0.1, 1e-4)
+        np.testing.assert_allclose(tr.beta[-1, 2 * n:2 * n + 2], alone.beta_inf, atol=1e-9)
