@@ -1,0 +1,3 @@
+"""Figures of the beyond chapter."""
+
+__all__ = []

@@ -1,0 +1,183 @@
+"""Figures of the stages chapter (Section 3.3.1 of the paper, Figure 1).
+
+Every function takes :class:`ssdlib.Trajectory` objects computed by the caller
+(so that the chapter, the tests and the widget can check the drawn data
+against them) and returns a new :class:`matplotlib.figure.Figure`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["figure1", "figure1_panel", "gradient_stages"]
+
+_STAGE_STYLE = dict(color="tab:red", linestyle="--", linewidth=1.0)
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(i):
+    """Unicode subscript digits (plain text draws much faster than mathtext)."""
+    return str(i).translate(_SUB)
+
+
+def _check_traj(traj):
+    for name in ("t", "beta", "dual", "T0", "T", "eps"):
+        if not hasattr(traj, name):
+            raise ValueError("`traj` must be a Trajectory returned by `ssdlib.simulate`.")
+
+
+def _mark_stages(ax, traj, label=True):
+    """Vertical lines at T0 and T (skipped when NaN or outside the time axis)."""
+    t_end = traj.t[-1]
+    for name, value in (("T" + _sub(0), traj.T0), ("T", traj.T)):
+        if np.isfinite(value) and value <= t_end:
+            ax.axvline(value, **_STAGE_STYLE)
+            if label:
+                ax.annotate(name, xy=(value, 0.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, 3), textcoords="offset points", color="tab:red",
+                            fontsize=9)
+
+
+def _draw_panel(ax_primal, ax_dual, traj, *, legend=True, absolute=False):
+    D = traj.beta.shape[1]
+    colors = [f"C{i % 10}" for i in range(D)]
+    for i in range(D):
+        ax_primal.plot(traj.t, traj.beta[:, i], color=colors[i], lw=1.4,
+                       label="β" + _sub(i + 1))
+        dual = np.abs(traj.dual[:, i]) if absolute else traj.dual[:, i]
+        ax_dual.plot(traj.t, dual, color=colors[i], lw=1.4,
+                     label="[∇Φₜ(β)]" + _sub(i + 1))
+    ax_primal.set_title("Primal dynamics", fontsize=10)
+    ax_dual.set_title("Dual dynamics", fontsize=10)
+    ax_primal.set_ylabel("β(t)")
+    ax_dual.set_ylabel("|∇Φₜ(β(t))|" if absolute else "∇Φₜ(β(t))")
+    ax_dual.set_xlabel("t")
+    for ax in (ax_primal, ax_dual):
+        ax.axhline(0.0, color="0.6", lw=0.6, zorder=0)
+        ax.set_xlim(traj.t[0], traj.t[-1])
+        ax.grid(alpha=0.25)
+        _mark_stages(ax, traj, label=ax is ax_dual)
+        if legend:
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8,
+                      frameon=False, handlelength=1.5)
+
+
+def figure1_panel(traj, *, title=None, absolute=False, legend=True, figsize=(6.4, 4.6)):
+    """One panel of Figure 1 of the paper: primal (top) and dual (bottom) variables.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A trajectory of :func:`ssdlib.simulate` (any ``eps >= 0``; for
+        ``eps = 0`` the closed-form sign flow).
+    title : str, optional
+        Figure title; default ``"eps = ..."``.
+    absolute : bool
+        Plot ``|grad Phi_t(beta(t))| = u(t)`` instead of the signed dual
+        variable (the paper's Figure 1 shows the magnitudes).
+    legend : bool
+        Legends ``beta_1..beta_D`` and ``[grad Phi_t]_1..D`` right of the axes.
+    figsize : tuple of float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes sharing the time axis: ``traj.beta`` per coordinate on top,
+        ``traj.dual`` per coordinate below, dashed vertical lines at ``traj.T0``
+        and ``traj.T`` (omitted when NaN).
+    """
+    _check_traj(traj)
+    # fixed margins instead of a layout engine: this figure is redrawn by the
+    # chapter's widget, and constrained layout triples the drawing time
+    fig = Figure(figsize=figsize)
+    ax_p, ax_d = fig.subplots(2, 1, sharex=True)
+    w, h = figsize
+    fig.subplots_adjust(left=0.75 / w, right=1 - (1.55 if legend else 0.2) / w,
+                        bottom=0.5 / h, top=1 - 0.55 / h, hspace=0.3)
+    _draw_panel(ax_p, ax_d, traj, legend=legend, absolute=absolute)
+    fig.suptitle(title if title is not None else f"ε = {traj.eps:g}", fontsize=11)
+    return fig
+
+
+def figure1(trajs, *, absolute=False, figsize=None):
+    """Figure 1 of the paper: one column of primal/dual panels per trajectory.
+
+    Parameters
+    ----------
+    trajs : sequence of Trajectory
+        Typically the same problem and ``alpha`` at ``eps = 0.002`` and
+        ``eps = 0.01`` (panels (a) and (b) of the paper).
+    absolute : bool
+        As in :func:`figure1_panel`.
+    figsize : tuple of float, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A ``2 x len(trajs)`` grid of axes; column ``k`` shows ``trajs[k]``,
+        titled "(a) eps = ...", "(b) eps = ...", ...; the legends are drawn
+        once, right of the last column.
+    """
+    trajs = list(trajs)
+    if not trajs:
+        raise ValueError("`trajs` must contain at least one Trajectory.")
+    for tr in trajs:
+        _check_traj(tr)
+    K = len(trajs)
+    fig = Figure(figsize=figsize or (4.2 * K + 1.4, 4.8), layout="constrained")
+    axes = fig.subplots(2, K, sharex="col", squeeze=False)
+    for k, tr in enumerate(trajs):
+        _draw_panel(axes[0, k], axes[1, k], tr, legend=k == K - 1, absolute=absolute)
+        axes[0, k].set_title(f"({chr(97 + k)}) ε = {tr.eps:g}: primal", fontsize=10)
+        axes[1, k].set_title("dual", fontsize=10)
+        if k:
+            axes[0, k].set_ylabel("")
+            axes[1, k].set_ylabel("")
+    return fig
+
+
+def gradient_stages(traj, *, figsize=(6.4, 4.6)):
+    """The gradient magnitudes that define the three stages (Props. 3.5 and 3.7).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A trajectory with ``eps > 0``.
+    figsize : tuple of float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Top: ``|grad_v L|_i`` (non-dominating weights), bottom: ``|grad_u L|_i``
+        (dominating weights), both on a log scale against ``t``, with the
+        level ``eps`` (horizontal) and ``T0``, ``T`` (vertical dashed lines).
+        ``T0`` is where the top curves have all crossed ``eps``, ``T`` where the
+        first bottom curve crosses it.
+    """
+    _check_traj(traj)
+    if not traj.eps > 0:
+        raise ValueError("`traj` must have eps > 0: the stages are defined by |grad| = eps.")
+    D = traj.beta.shape[1]
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_v, ax_u = fig.subplots(2, 1, sharex=True)
+    floor = 1e-6 * traj.eps
+    for i in range(D):
+        ax_v.semilogy(traj.t, np.maximum(np.abs(traj.grad_v[:, i]), floor), color=f"C{i % 10}",
+                      lw=1.4, label=rf"$i = {i + 1}$")
+        ax_u.semilogy(traj.t, np.maximum(np.abs(traj.grad_u[:, i]), floor), color=f"C{i % 10}",
+                      lw=1.4, label=rf"$i = {i + 1}$")
+    ax_v.set_ylabel(r"$|\nabla_v L(w(t))|_i$")
+    ax_u.set_ylabel(r"$|\nabla_u L(w(t))|_i$")
+    ax_u.set_xlabel("$t$")
+    for ax in (ax_v, ax_u):
+        ax.axhline(traj.eps, color="k", lw=0.9, ls=":")
+        ax.annotate(r"$\varepsilon$", xy=(1.0, traj.eps), xycoords=("axes fraction", "data"),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=10)
+        ax.set_xlim(traj.t[0], traj.t[-1])
+        ax.set_ylim(bottom=max(floor, 1e-3 * traj.eps))
+        ax.grid(alpha=0.25, which="both")
+        _mark_stages(ax, traj, label=ax is ax_u)
+    ax_v.legend(loc="center left", bbox_to_anchor=(1.06, 0.5), fontsize=8, frameon=False)
+    fig.suptitle(rf"Stage-defining gradients, $\varepsilon = {traj.eps:g}$", fontsize=11)
+    return fig
