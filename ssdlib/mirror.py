@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .flow import Trajectory, _check_depth
-from .kkt_bounds import kkt_bounds_block
+from .bounds import kkt_bounds_block
 from .problem import Problem, _check_positive, require
 
 __all__ = [

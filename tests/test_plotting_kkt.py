@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from ssdlib import Problem, kkt_Delta, min_E_solution, simulate
-from ssdlib.kkt_bounds import kkt_bounds_block, kkt_bounds_leading
+from ssdlib.bounds import kkt_bounds_block, kkt_bounds_leading
 from ssdlib.plotting.kkt import (
     plot_corollary_3_12,
     plot_delta_map,

@@ -1,7 +1,7 @@
 """Figures of the KKT chapter: the limit of smoothed sign descent as an approximate KKT point.
 
 Each function draws one figure of the chapter "The limit as an approximate KKT point" and returns
-a new :class:`matplotlib.figure.Figure` (built without :mod:`matplotlib.pyplot`, so nothing is
+a new :class:`matplotlib.figure.Figure` (built without ``matplotlib.pyplot``, so nothing is
 shown twice in a notebook and no global state is kept). Regenerated figures of the paper
 (Wang and Klabjan, UAI 2025): :func:`plot_trajectories_2d` (Figure 2) and
 :func:`plot_E_against_eps` (Figure 3).
@@ -148,7 +148,7 @@ def plot_kkt_bounds(eps, Delta, M_plus, M_minus, *, eps_bounds=None, M_plus_lead
     Delta : array_like, shape (K,)
         Measured ``Delta`` of each run (``ssdlib.kkt_Delta``), drawn as dots.
     M_plus, M_minus : array_like, shape (K,) or (L,)
-        Exact bounds of Lemmas B.2 and B.3 (``ssdlib.kkt_bounds``), solid lines; at ``eps`` or,
+        Exact bounds of Lemmas B.2 and B.3 (``ssdlib.bounds``), solid lines; at ``eps`` or,
         if given, at ``eps_bounds``.
     eps_bounds : array_like, shape (L,), optional
         A (finer) grid on which all the bounds below are given; default ``eps``.

@@ -1,4 +1,4 @@
-"""Tests for ssdlib.kkt_bounds: Lemmas B.2-B.4, Theorem 3.9, Corollaries 3.10-3.12, Assumption 3.3.
+"""Tests for ssdlib.bounds: Lemmas B.2-B.4, Theorem 3.9, Corollaries 3.10-3.12, Assumption 3.3.
 
 The bounds are also checked against the flow itself: the N = 1, D = 2 smoothed sign descent flow
 (eq. 16) is integrated with an implicit Radau method and ``Delta`` of Theorem 3.9 is compared
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from ssdlib.kkt_bounds import (
+from ssdlib.bounds import (
     assumption_3_3_intervals,
     corollary_3_10_bound,
     corollary_3_12_bound,
