@@ -5,6 +5,7 @@ mirror-descent description, and the Bregman/KKT characterisation of its limit
 (Wang and Klabjan, UAI 2025).
 """
 
+from . import optim, steepest
 from .flow import Trajectory, sign_descent, sign_flow_hitting_times, simulate, simulate_batch
 from .mirror import (
     bregman_E,
@@ -31,6 +32,7 @@ __all__ = [
     "kkt_error",
     "min_E_solution",
     "min_bregman_solution",
+    "optim",
     "mirror_map",
     "potential",
     "woodworth_mirror_map",
@@ -39,5 +41,8 @@ __all__ = [
     "sign_flow_hitting_times",
     "simulate",
     "simulate_batch",
+    "steepest",
 ]
 __version__ = "0.1.0"
+# `ssdlib.steepest` (steepest mirror flows on deep diagonal models) and `ssdlib.optim` (discrete
+# optimizers) hold the numerics of the "beyond the paper" chapter.
