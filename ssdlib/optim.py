@@ -38,6 +38,7 @@ from numbers import Integral
 import numpy as np
 
 from .steepest import (
+    _Branches,
     _as_data,
     _check_alpha,
     _check_depth,
@@ -54,7 +55,7 @@ OPTIMIZERS = ("gd", "sign", "ssd", "rmsprop", "adam", "adamw")
 
 
 @dataclass(frozen=True, eq=False)
-class OptimTrajectory:
+class OptimTrajectory(_Branches):
     """Result of :func:`optimize`.
 
     Attributes
@@ -93,15 +94,6 @@ class OptimTrajectory:
         """Flow time ``eta * steps``, shape (T,), to compare with a flow."""
         return self.eta * self.steps
 
-    @property
-    def w_plus(self):
-        """Plus-branch weights, shape (T, L, D)."""
-        return self.w[:, 0]
-
-    @property
-    def w_minus(self):
-        """Minus-branch weights, shape (T, L, D)."""
-        return self.w[:, 1]
 
 
 def _check_int(name, value, minimum):

@@ -397,8 +397,22 @@ def _dphi(g, q, e):
 # results
 
 
+class _Branches:
+    """Views of the weights ``w`` (T, 2, L, D) by branch."""
+
+    @property
+    def w_plus(self):
+        """Plus-branch weights, shape (T, L, D)."""
+        return self.w[:, 0]
+
+    @property
+    def w_minus(self):
+        """Minus-branch weights, shape (T, L, D)."""
+        return self.w[:, 1]
+
+
 @dataclass(frozen=True, eq=False)
-class SteepestTrajectory:
+class SteepestTrajectory(_Branches):
     """Result of :func:`steepest_flow`.
 
     Attributes
@@ -438,15 +452,6 @@ class SteepestTrajectory:
     decoupled: bool
     closed_form: bool
 
-    @property
-    def w_plus(self):
-        """Plus-branch weights, shape (T, L, D)."""
-        return self.w[:, 0]
-
-    @property
-    def w_minus(self):
-        """Minus-branch weights, shape (T, L, D)."""
-        return self.w[:, 1]
 
     @property
     def x(self):
