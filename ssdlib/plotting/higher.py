@@ -164,7 +164,7 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
     The paper's last paragraph of Section 3 says ``v_{i,t} = O(eps)``. Panel (a): ``v`` at
     ``T0`` (its largest value on ``[T0, inf)``) with the fitted log-log slope and a reference
     slope ``1/(H-1)``. Panel (b): the limit ``v_inf`` for ``H >= 3`` with reference slope
-    ``1/(H-2)`` and the paper's slope 1 (grey). Panel (c), when depth 2 is present:
+    ``1/(H-2)`` and the paper's slope 1 (grey). Panel (c), below, when depth 2 is present:
     ``eps * log(alpha / v_inf)`` for ``H = 2``, flat when ``v_inf ~ alpha exp(-c / eps)``.
 
     Parameters
@@ -190,9 +190,13 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
     if v_T0.shape != (len(depths), eps.size) or v_inf.shape != v_T0.shape:
         raise ValueError("`v_T0` and `v_inf` must have shape (len(depths), len(eps)).")
     has2 = 2 in depths
-    k = 3 if has2 else 2
-    fig = Figure(figsize=(3.4 * k, 3.3), layout="constrained")
-    axes = fig.subplots(1, k)
+    if has2:  # (a) and (b) side by side, (c) below them
+        fig = Figure(figsize=(7.6, 6.4), layout="constrained")
+        m = fig.subplot_mosaic([["a", "b"], ["c", "c"]], height_ratios=[1.25, 0.75])
+        axes = [m["a"], m["b"], m["c"]]
+    else:
+        fig = Figure(figsize=(7.6, 3.6), layout="constrained")
+        axes = list(fig.subplots(1, 2))
     col = _depth_colors(depths)
 
     def ref(ax, p, y0, **kw):
@@ -243,6 +247,7 @@ def _unit_ball(p, n=721):
 def plot_depth_limit(depths, H_grid, top_corrected, top_paper, top_l1, top_l2):
     """The limit ``H -> infinity``: unit balls and minimisers of the two potentials.
 
+    Panels (a) and (b) on top, (c) below.
     Panel (a): unit balls ``sum |b_i|^{1 + 1/H} = 1`` of the potential the flow follows, with
     the l1 ball dashed. Panel (b): unit balls ``sum |b_i|^{2 - 1/H} = 1`` of the paper's
     potential, with the l2 ball dashed. Panel (c): the fraction of ``||beta||_1`` on the
@@ -263,8 +268,9 @@ def plot_depth_limit(depths, H_grid, top_corrected, top_paper, top_l1, top_l2):
     """
     depths = list(depths)
     col = _depth_colors(depths)
-    fig = Figure(figsize=(10.5, 3.5), layout="constrained")
-    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.35]})
+    fig = Figure(figsize=(7.4, 7.0), layout="constrained")
+    m = fig.subplot_mosaic([["a", "b"], ["c", "c"]], height_ratios=[1.1, 0.9])
+    axes = [m["a"], m["b"], m["c"]]
     for ax, expo, ref_p, ref_lab, title in (
         (axes[0], lambda H: 1 + 1 / H, 1.0, r"$\ell_1$", r"(a) corrected: $p = 1 + 1/H$"),
         (axes[1], lambda H: 2 - 1 / H, 2.0, r"$\ell_2$", r"(b) paper: $p = 2 - 1/H$"),
