@@ -259,16 +259,18 @@ class _Lanes:
             self.c_s = self.eps / (amax * u_end ** (H - 1))
             c_v = (2 * self.eps[:, None] / (H * safe_a * self.Y[:, None])) ** (1.0 / (H - 1))
         self.c_v = np.where(self.mask, c_v, 1.0)
+        self.C = np.column_stack([self.c_s, self.c_v])  # scales of (s, v_1..v_m)
+        self.log_C = np.log(self.C)
         self.psi_stop = self._psi(_STOP_REL * self.Y, self.c_s)
 
     @staticmethod
     def _psi(x, c):
         return x + c * np.log(x)
 
-    @staticmethod
-    def _from_psi(psi, c):
-        """Invert psi = x + c log x: x = c * omega(psi / c - log c)."""
-        return c * wrightomega(psi / c - np.log(c))
+    def _from_psi(self, idx, psi):
+        """Invert psi = x + c log x for (s, v): x = c * omega(psi / c - log c)."""
+        C, log_C = self.C[idx], self.log_C[idx]
+        return C * wrightomega(psi / C - log_C)
 
     def z0(self):
         B, m = self.a.shape
@@ -278,16 +280,11 @@ class _Lanes:
         z[:, m + 1:] = self.alpha[:, None]
         return z
 
-    def unpack(self, idx, z, *, with_c=False):
-        """State (b, 2m+1) -> s (b,), u (b, m), v (b, m) [, c_s, c_v]."""
+    def unpack(self, idx, z):
+        """State (b, 2m+1) -> s (b,), u (b, m), v (b, m)."""
         m = self.m
-        c_s = self.c_s[idx]
-        s = self._from_psi(z[:, 0], c_s)
-        c_v = self.c_v[idx]
-        v = self._from_psi(z[:, 1:m + 1], c_v)
-        if with_c:
-            return s, z[:, m + 1:], v, c_s, c_v
-        return s, z[:, m + 1:], v
+        E = self._from_psi(idx, z[:, : m + 1])
+        return E[:, 0], z[:, m + 1:], E[:, 1:]
 
     def _consts(self, idx):
         # the 12 stages of a step share `idx`: index the lane constants once
@@ -295,15 +292,18 @@ class _Lanes:
             self._idx = idx
             a = self.a[idx]
             H = self.H
-            self._c = (a, (H / 2) * a, (H * H / 2) * a * a, self.eps[idx][:, None])
+            self._c = (a, (H / 2) * a, (H * H / 2) * a * a, self.eps[idx][:, None],
+                       self.C[idx], self.log_C[idx])
         return self._c
 
     _idx = None
 
     def rhs(self, idx, z):
         m, H = self.m, self.H
-        a, ha, ha2, e = self._consts(idx)
-        s, u, v, c_s, c_v = self.unpack(idx, z, with_c=True)
+        a, ha, ha2, e, C, log_C = self._consts(idx)
+        E = C * wrightomega(z[:, : m + 1] / C - log_C)
+        s, v, u = E[:, 0], E[:, 1:], z[:, m + 1:]
+        Ec = E + C  # psi' = (log x)' (x + c)
         if H == 2:
             uh1, vh1, vh2 = u, v, 1.0
         else:
@@ -322,9 +322,8 @@ class _Lanes:
             dlog_s = -(ha2 * (uh1 * uh1 * inv_f + vh1 * vh1 * inv_h)).sum(axis=1)
             dlog_v = -has * vh2 * inv_h
             dz[:, m + 1:] = f * inv_f
-        # psi' = (log x)' (x + c)
-        dz[:, 0] = dlog_s * (s + c_s)
-        dz[:, 1:m + 1] = dlog_v * (v + c_v)
+        dz[:, 0] = dlog_s * Ec[:, 0]
+        dz[:, 1:m + 1] = dlog_v * Ec[:, 1:]
         return dz
 
     def events(self, idx, z):
