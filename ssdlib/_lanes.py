@@ -148,7 +148,7 @@ def integrate_lanes(
         error the step was accepted with).
     rtol : float or ndarray, shape (n,)
     atol : float or ndarray, shape (n,) or (B, n)
-        Tolerances, as in :func:`scipy.integrate.solve_ivp` (``atol`` may
+        Tolerances, as in ``scipy.integrate.solve_ivp`` (``atol`` may
         differ between lanes).
     events : callable, optional
         ``events(idx, y) -> g`` of shape (b, E); the first downward zero

@@ -282,7 +282,11 @@ def escape_learning_rate(problem, alpha, steps, *, optimizer="gd", depth=2, frac
     failure. Success need not be monotone in ``eta`` (sign descent with a
     large step makes the non-dominating weight overshoot 0 and oscillate with
     amplitude ``eta``, which cancels most of ``beta``), which is why the search
-    goes upward from below: the result is the first threshold.
+    goes upward from below. The result is the threshold of the first
+    doubling interval that contains a success: above the stability limit of
+    gradient descent the working rates can form narrow windows, and a window
+    that lies inside a doubling step is missed (scan a grid of ``eta`` with
+    :func:`optimize` when that matters).
 
     For gradient descent near the saddle the iterates follow
     ``u <- u + eta C|rho_0| u^(L-1)``, so ``eta`` must grow like

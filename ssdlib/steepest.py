@@ -809,7 +809,7 @@ def steepest_flow(problem, alpha, q, *, depth=2, eps=0.0, weight_decay=0.0, deco
     t_max : float, optional
         End time; default ``t_eval[-1]`` or 10.
     method : str, default 'LSODA'
-        :func:`scipy.integrate.solve_ivp` method; 'LSODA', 'Radau' and 'BDF'
+        ``scipy.integrate.solve_ivp`` method; 'LSODA', 'Radau' and 'BDF'
         get the analytic Jacobian (LSODA was 3-10 times cheaper than Radau on
         these flows at equal tolerance).
     rtol, atol : float

@@ -1,3 +1,549 @@
-"""Figures of the beyond chapter."""
+"""Figures of the "beyond the paper" chapter (steepest mirror flows, saddles, weight decay, Adam).
 
-__all__ = []
+The chapter connects smoothed sign descent (Wang and Klabjan, UAI 2025, eqs. 15-16) with the
+steepest mirror flows of Jacobs, Zhou and Burkholz (ICLR 2026). None of these figures regenerates
+a figure of the paper: they show checks of statements derived in the chapter. The numerics are
+in :mod:`ssdlib.steepest` and :mod:`ssdlib.optim`; these functions only draw (except
+:func:`plot_steepest_explorer`, which solves one flow per call for the widget).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import steepest
+
+__all__ = [
+    "plot_adam_vs_ssd",
+    "plot_balance",
+    "plot_depth_support",
+    "plot_escape_learning_rate",
+    "plot_escape_times",
+    "plot_steepest_explorer",
+    "plot_weight_decay",
+]
+
+
+def _colors(keys):
+    """One colour per key (tab10, in order), shared across panels of a figure."""
+    return {k: f"C{i % 10}" for i, k in enumerate(keys)}
+
+
+def _depth_keys(nested):
+    """Sorted union of the inner keys of ``{outer: {depth: ...}}``."""
+    return sorted({d for inner in nested.values() for d in inner})
+
+
+# ----------------------------------------------------------------------------------------
+# conservation law
+
+
+def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, eps_drift=None):
+    r"""The balance ``|w_i|^q - |w_j|^q`` between two layers along steepest flows.
+
+    Panel (a): the balance of coordinate ``coord`` divided by its initial value, for each
+    trajectory (solid), with the derived factor ``exp(-q int lambda)`` (dashed, black) where one
+    is given. Panel (b): the deviation ``max_k |b_k(t) - b_k(0) factor(t)| / max_k |b_k(0)|``
+    over all coordinates, on a log scale (for trajectories without a factor, the factor 1 is
+    used: the law says the balance is conserved). Optional panel (c): the drift of the balance
+    for smoothed flows (``eps > 0``) against ``eps``.
+
+    Not a figure of the paper: the conservation law is derived in the chapter (it extends the
+    invariant ``w_+^2 - w_-^2``-type identities behind the paper's Prop. 3.4).
+
+    Parameters
+    ----------
+    trajs : sequence of SteepestTrajectory
+        Untied flows (``tied=False``) with at least ``max(i, j) + 1`` layers.
+    factors : sequence of (ndarray of shape (T,) or None)
+        Derived factor per trajectory on its time grid (None: conserved, factor 1).
+    labels : sequence of str, optional
+        Legend labels; default ``"q = ..."``.
+    i, j : int
+        Layers compared.
+    branch : int
+        0 (plus) or 1 (minus).
+    coord : int
+        Coordinate drawn in panel (a).
+    eps_drift : tuple (eps, drift) of arrays, optional
+        Drift of the balance of smoothed flows, drawn log-log in panel (c) with a slope-1 guide.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    trajs = list(trajs)
+    factors = list(factors)
+    if len(factors) != len(trajs):
+        raise ValueError("`factors` must have one entry (array or None) per trajectory.")
+    if labels is None:
+        labels = [f"q = {tr.q:g}" for tr in trajs]
+    labels = list(labels)
+    if len(labels) != len(trajs):
+        raise ValueError("`labels` must have one entry per trajectory.")
+    ncol = 3 if eps_drift is not None else 2
+    fig = Figure(figsize=(3.6 * ncol + 0.4, 3.3), layout="constrained")
+    axes = fig.subplots(1, ncol)
+    ax, bx = axes[0], axes[1]
+    for k, (tr, fac, lab) in enumerate(zip(trajs, factors, labels, strict=True)):
+        b = steepest.balance(tr, i, j, branch=branch)
+        col = f"C{k}"
+        ax.plot(tr.t, b[:, coord] / b[0, coord], color=col, lw=1.8, label=lab)
+        f = np.ones_like(tr.t) if fac is None else np.asarray(fac, dtype=float)
+        if fac is not None:
+            ax.plot(tr.t, f, color="k", lw=1.0, ls="--", label="_derived")
+        dev = np.max(np.abs(b - b[0] * f[:, None]), axis=1) / np.max(np.abs(b[0]))
+        bx.semilogy(tr.t, np.maximum(dev, 1e-17), color=col, lw=1.5, label=lab)
+    ax.set_xlabel("t")
+    ax.set_ylabel(rf"$b(t)/b(0)$, $b = |w_{i + 1}|^q - |w_{j + 1}|^q$")
+    ax.set_title("(a) balance of one coordinate\n(dashed: derived factor)", fontsize=10)
+    ax.legend(fontsize=8)
+    bx.set_xlabel("t")
+    bx.set_ylabel("deviation from the derived law")
+    bx.set_title("(b) max over coordinates, relative", fontsize=10)
+    bx.legend(fontsize=8)
+    if eps_drift is not None:
+        e, d = (np.asarray(a, dtype=float) for a in eps_drift)
+        cx = axes[2]
+        cx.loglog(e, d, "o-", color="C3", label=r"SSD ($q = 1$)")
+        cx.loglog(e, d[-1] * e / e[-1], color="0.5", ls=":", label="slope 1")
+        cx.set_xlabel(r"$\varepsilon$")
+        cx.set_ylabel("max relative drift")
+        cx.set_title(r"(c) smoothed flows: drift $O(\varepsilon)$", fontsize=10)
+        cx.legend(fontsize=8)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# saddle escape
+
+
+def plot_escape_times(alphas, times, *, fits=None, derived=None, fit_mask=None, title=""):
+    r"""Escape times (loss halves) against the initialisation scale, log-log, one panel per depth.
+
+    Markers: the measured times; dashed: the fitted law over ``alphas[fit_mask]`` (a power law
+    ``t = e^b alpha^s`` or, for ``scale='semilog'``, ``t = s log(1/alpha) + b``). With ``fits``,
+    a table under the panels gives the fitted and the derived slope per method (row labels in
+    the methods' colours); without, a shared legend. Not a figure of the paper.
+
+    Parameters
+    ----------
+    alphas : array_like, shape (A,)
+    times : dict
+        ``{method: {depth: ndarray (A,)}}``; non-finite times are not drawn.
+    fits : dict, optional
+        ``{method: {depth: (slope, intercept, scale)}}`` with ``scale`` in
+        ``{'loglog', 'semilog'}`` (see :func:`ssdlib.steepest.fit_escape_slope`).
+    derived : dict, optional
+        ``{method: {depth: str}}``, the derived law shown in the legend (e.g. ``"-1"`` or
+        ``"log"``).
+    fit_mask : array_like of bool, shape (A,), optional
+        Where the fit was made (default: everywhere).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    alphas = np.asarray(alphas, dtype=float)
+    depths = _depth_keys(times)
+    cols = _colors(times)
+    mask = np.ones(alphas.size, bool) if fit_mask is None else np.asarray(fit_mask, bool)
+    nd = len(depths)
+    fig = Figure(figsize=(3.4 * nd + 0.6, 5.0 if fits else 3.6), layout="constrained")
+    gs = fig.add_gridspec(2 if fits else 1, nd, height_ratios=[3, 1.2] if fits else [1])
+    axes = [fig.add_subplot(gs[0, k]) for k in range(nd)]
+    cells = {m: [] for m in times}
+    for ax, L in zip(axes, depths, strict=True):
+        for method, inner in times.items():
+            if L not in inner:
+                cells[method].append("")
+                continue
+            t = np.asarray(inner[L], dtype=float)
+            fit = (fits or {}).get(method, {}).get(L)
+            der = (derived or {}).get(method, {}).get(L)
+            txt = ""
+            if fit is not None:
+                s, b, scale = fit
+                txt = f"{s:.3g} per ln(1/α)" if scale == "semilog" else f"{s:.2f}"
+            if der is not None:
+                txt += f" ({der})"
+            cells[method].append(txt)
+            ok = np.isfinite(t)
+            ax.loglog(alphas[ok], t[ok], "o", color=cols[method], ms=5, label=method)
+            if fit is not None:
+                a = alphas[mask]
+                tf = np.exp(b) * a**s if scale == "loglog" else s * np.log(1.0 / a) + b
+                ax.loglog(a, tf, "--", color=cols[method], lw=1.2, label="_fit")
+        ax.set_xlabel(r"initialisation scale $\alpha$")
+        ax.set_title(f"L = {L}", fontsize=10)
+    axes[0].set_ylabel("escape time (loss halves)")
+    if fits:
+        tax = fig.add_subplot(gs[1, :])
+        tax.axis("off")
+        methods = list(times)
+        tbl = tax.table(cellText=[cells[m] for m in methods], rowLabels=methods,
+                        colLabels=[f"L = {L}: fitted (derived)" for L in depths],
+                        loc="center", cellLoc="center")
+        tbl.auto_set_font_size(False)
+        tbl.set_fontsize(8.5)
+        tbl.scale(1.0, 1.35)
+        for i, m in enumerate(methods):
+            tbl[(i + 1, -1)].get_text().set_color(cols[m])
+            tbl[(i + 1, -1)].get_text().set_fontweight("bold")
+    else:
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(times), fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, steps=None,
+                              stability_of="gd"):
+    r"""Smallest learning rate that halves the loss in a fixed number of steps, per depth.
+
+    Markers: the measured threshold (filled; for the optimizer ``stability_of``, hollow where it
+    lies above the stability line of its panel, where success is erratic); a missing value
+    (NaN: no learning rate tried escapes) is drawn as a cross on the top edge. Dashed: the derived
+    threshold. Dotted grey: the largest stable gradient-descent step ``2 / lambda_max`` at the
+    solution. Not a figure of the paper.
+
+    Parameters
+    ----------
+    alphas : array_like, shape (A,)
+    etas : dict
+        ``{optimizer: {depth: ndarray (A,)}}``.
+    predicted : dict, optional
+        ``{optimizer: {depth: ndarray (A,)}}``.
+    stability : dict, optional
+        ``{depth: float}``.
+    steps : int, optional
+        Step budget, for the title.
+    stability_of : str
+        The optimizer whose thresholds are compared with ``stability``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    alphas = np.asarray(alphas, dtype=float)
+    depths = _depth_keys(etas)
+    cols = _colors(etas)
+    fig = Figure(figsize=(3.4 * len(depths) + 0.4, 4.3), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(depths), sharey=True))
+    vals = np.concatenate([np.asarray(v, float) for inner in etas.values() for v in inner.values()])
+    top = 10 * np.nanmax(vals[np.isfinite(vals)])
+    for ax, L in zip(axes, depths, strict=True):
+        for opt, inner in etas.items():
+            if L not in inner:
+                continue
+            e = np.asarray(inner[L], dtype=float)
+            ok = np.isfinite(e)
+            ceiling = np.inf
+            if stability is not None and opt == stability_of:
+                ceiling = stability.get(L, np.inf)
+            lo, hi = ok & (e <= ceiling), ok & (e > ceiling)
+            ax.loglog(alphas[lo], e[lo], "o", color=cols[opt], ms=5, label=opt)
+            if hi.any():
+                ax.loglog(alphas[hi], e[hi], "o", color=cols[opt], ms=6, mfc="none", mew=1.5,
+                          label=f"{opt} (above the ceiling)")
+            if (~ok).any():
+                ax.loglog(alphas[~ok], np.full((~ok).sum(), top), "x", color=cols[opt], ms=8,
+                          mew=2, label=f"_{opt} overflows")
+            pred = (predicted or {}).get(opt, {}).get(L)
+            if pred is not None:
+                ax.loglog(alphas, pred, "--", color=cols[opt], lw=1.2, label=f"{opt}: derived")
+        if stability is not None and L in stability:
+            ax.axhline(stability[L], color="0.5", ls=":", lw=1.2, label=r"$2/\lambda_{\max}$")
+        ax.set_xlabel(r"initialisation scale $\alpha$")
+        ax.set_title(f"L = {L}", fontsize=10)
+    axes[0].set_ylabel(r"smallest escaping learning rate $\eta$")
+    seen = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=5, fontsize=8)
+    if steps is not None:
+        fig.suptitle(f"loss halved within {steps} steps", fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# depth and sparsity
+
+
+def plot_depth_support(depths, recovery, active, *, labels=None):
+    r"""Support recovery and early activity against depth on a sparse regression.
+
+    Panel (a): fraction of the true support among the largest ``|beta_inf,i|``
+    (:func:`ssdlib.steepest.support_recovery`); panel (b): fraction of coordinates with
+    ``|beta_i| > 0.1 max |beta|`` at the first time the loss has fallen by 10 percent
+    (1 = all coordinates learned together, small = one at a time). Lines: mean over seeds;
+    dots: individual seeds. Not a figure of the paper.
+
+    Parameters
+    ----------
+    depths : array_like of int, shape (K,)
+    recovery, active : dict
+        ``{method: ndarray (S, K)}`` (seeds by depths).
+    labels : dict, optional
+        ``{method: legend label}``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    depths = np.asarray(depths)
+    cols = _colors(recovery)
+    fig = Figure(figsize=(8.0, 3.3), layout="constrained")
+    axes = fig.subplots(1, 2, sharex=True)
+    for ax, data in zip(axes, (recovery, active), strict=True):
+        for k, (method, arr) in enumerate(data.items()):
+            arr = np.atleast_2d(np.asarray(arr, dtype=float))
+            if arr.shape[1] != depths.size:
+                raise ValueError("each array must have shape (seeds, len(depths)).")
+            lab = (labels or {}).get(method, method)
+            jitter = (k - (len(data) - 1) / 2) * 0.06
+            for row in arr:
+                ax.plot(depths + jitter, row, "o", color=cols[method], ms=3, alpha=0.45,
+                        label="_seed")
+            ax.plot(depths, arr.mean(axis=0), "-", color=cols[method], lw=1.8, label=lab)
+        ax.set_xlabel("depth L")
+        ax.set_xticks(depths)
+        ax.set_ylim(-0.05, 1.05)
+    axes[0].set_ylabel("support recovered")
+    axes[0].set_title(r"(a) limit: top-$k$ of $|\beta_\infty|$ on the support", fontsize=10)
+    axes[1].set_ylabel("fraction of coordinates active")
+    axes[1].set_title("(b) after the loss fell by 10%", fontsize=10)
+    axes[1].legend(fontsize=8, loc="center right")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# weight decay
+
+
+def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits, predicted, *,
+                      barrier=None, r_max=None):
+    r"""Coupled against decoupled weight decay: induced regularisers and the solutions found.
+
+    Panel (a): the regulariser per coordinate ``R(|beta_i|)`` each form of decay induces
+    (curves). Panel (b): paths ``beta(t)`` of the flows in the plane of a one-row, two-column
+    problem (the setting of Figure 2 of the paper), the solution line, and the minimisers of
+    ``f + R`` (stars). Panel (c): the limits against the decay rate ``lambda`` (markers) and
+    the minimisers of ``f + R`` (lines), coordinate 1 solid, coordinate 2 dashed. Not a figure
+    of the paper.
+
+    Parameters
+    ----------
+    s : array_like, shape (S,)
+        Values of ``|beta_i|`` for panel (a).
+    regularisers : dict
+        ``{label: ndarray (S,)}``.
+    problem : object with ``.X`` of shape (1, 2) and ``.y`` of shape (1,)
+    trajs : dict
+        ``{method: SteepestTrajectory}`` (same keys as ``minimisers``).
+    minimisers : dict
+        ``{method: ndarray (2,)}``.
+    lams : array_like, shape (K,)
+    limits, predicted : dict
+        ``{method: ndarray (K, 2)}``.
+    barrier : float, optional
+        Position of a barrier of the regularisers, drawn as a dotted vertical in panel (a).
+    r_max : float, optional
+        Upper limit of the vertical axis of panel (a).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    X, y = np.asarray(problem.X, float), np.asarray(problem.y, float)
+    if X.shape != (1, 2):
+        raise ValueError("`problem` must have N = 1 and D = 2.")
+    lams = np.asarray(lams, dtype=float)
+    fig = Figure(figsize=(11.4, 3.6), layout="constrained")
+    ax, bx, cx = fig.subplots(1, 3)
+    s = np.asarray(s, dtype=float)
+    for k, (lab, r) in enumerate(regularisers.items()):
+        ax.plot(s, r, color=f"C{k + 3}", lw=1.6, label=lab)
+    if barrier is not None:
+        ax.axvline(barrier, color="0.4", ls=":", lw=1.2, label="barrier")
+    if r_max is not None:
+        ax.set_ylim(-0.02 * r_max, r_max)
+    ax.set_xlabel(r"$|\beta_i|$")
+    ax.set_ylabel(r"$R(|\beta_i|)$")
+    ax.set_title("(a) induced regulariser per coordinate", fontsize=10)
+    ax.legend(fontsize=8)
+
+    cols = _colors(trajs)
+    pts = [tr.beta for tr in trajs.values()] + [np.atleast_2d(m) for m in minimisers.values()]
+    allp = np.concatenate(pts)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    pad = 0.12 * max(np.max(hi - lo), 1e-3)
+    b1 = np.linspace(lo[0] - pad, hi[0] + pad, 50)
+    bx.plot(b1, (y[0] - X[0, 0] * b1) / X[0, 1], color="0.6", lw=1, label=r"$x\cdot\beta = y$")
+    for method, tr in trajs.items():
+        bx.plot(tr.beta[:, 0], tr.beta[:, 1], color=cols[method], lw=1.6, label=method)
+        bx.plot(*np.asarray(minimisers[method], float), "*", color=cols[method], ms=12,
+                mec="k", mew=0.6, label="_min")
+    bx.set_xlim(lo[0] - pad, hi[0] + pad)
+    bx.set_ylim(lo[1] - pad, hi[1] + pad)
+    bx.set_xlabel(r"$\beta_1$")
+    bx.set_ylabel(r"$\beta_2$")
+    bx.set_title(r"(b) paths; stars: $\arg\min f + R$", fontsize=10)
+    bx.legend(fontsize=8, loc="best")
+
+    for method in limits:
+        lim = np.asarray(limits[method], float)
+        pr = np.asarray(predicted[method], float)
+        col = cols.get(method, "k")
+        for c, ls, mk in ((0, "-", "o"), (1, "--", "s")):
+            cx.semilogx(lams, pr[:, c], ls=ls, color=col, lw=1.2,
+                        label=method if c == 0 else "_pred")
+            cx.semilogx(lams, lim[:, c], mk, color=col, ms=5, mfc="none", label="_limit")
+    cx.set_xlabel(r"decay rate $\lambda$")
+    cx.set_ylabel(r"$\beta_1$ (solid, o), $\beta_2$ (dashed, s)")
+    cx.set_title(r"(c) limits (markers) and $\arg\min f + R$ (lines)", fontsize=10)
+    cx.legend(fontsize=8, loc="best")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# Adam and RMSProp
+
+
+def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None):
+    r"""Distance of discrete Adam/RMSProp limits to the SSD flow limit.
+
+    Panel (a): ``|beta_K - beta_inf|`` against the learning rate ``eta`` for each optimizer
+    setting, with ``beta_inf`` the limit of the SSD flow (eq. 16 of the paper) with the same
+    ``eps``; a slope-1 guide and, dotted, the distance from ``beta_inf`` to the minimiser of
+    problem (23) (``ref``). Panel (b): the same errors against ``eta / (1 - beta2)``. Optional
+    panel (c): at a fixed ``eta``, the distance of Adam (``beta1 = 0``) to discrete SSD and to
+    the SSD flow limit against ``beta2``. Not a figure of the paper.
+
+    Parameters
+    ----------
+    etas : array_like, shape (E,)
+    errors : dict
+        ``{label: ndarray (E,)}``.
+    beta2s : dict
+        ``{label: beta2}`` for the rescaled axis of panel (b).
+    ref : float, optional
+    beta2_sweep : tuple (beta2, to_discrete, to_flow, eta), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    etas = np.asarray(etas, dtype=float)
+    ncol = 3 if beta2_sweep is not None else 2
+    fig = Figure(figsize=(3.7 * ncol + 0.4, 4.2), layout="constrained")
+    axes = fig.subplots(1, ncol)
+    cols = _colors(errors)
+    for lab, err in errors.items():
+        err = np.asarray(err, dtype=float)
+        axes[0].loglog(etas, err, "o-", color=cols[lab], ms=4, label=lab)
+        axes[1].loglog(etas / (1.0 - beta2s[lab]), err, "o-", color=cols[lab], ms=4, label=lab)
+    allerr = np.concatenate([np.asarray(e, float) for e in errors.values()])
+    g0 = np.nanmin(allerr)
+    for ax, x in ((axes[0], etas), (axes[1], None)):
+        if x is None:
+            xs = np.concatenate([etas / (1.0 - beta2s[lab]) for lab in errors])
+            x = np.array([xs.min(), xs.max()])
+        else:
+            x = np.array([x.min(), x.max()])
+        ax.loglog(x, 0.5 * g0 * x / x.min(), color="0.5", ls=":", lw=1, label="slope 1")
+        if ref is not None:
+            ax.axhline(ref, color="k", ls="--", lw=1, label=r"$|\beta_\infty - \beta_E|$")
+    axes[0].set_xlabel(r"learning rate $\eta$")
+    axes[0].set_ylabel(r"$|\beta_K - \beta_\infty^{\mathrm{SSD\ flow}}|$")
+    axes[0].set_title("(a) against the learning rate", fontsize=10)
+    axes[1].set_xlabel(r"$\eta / (1 - \beta_2)$")
+    axes[1].set_title(r"(b) against $\eta/(1-\beta_2)$", fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
+    if beta2_sweep is not None:
+        b2, to_d, to_f, eta = (np.asarray(a, float) for a in beta2_sweep)
+        cx = axes[2]
+        cx.loglog(b2, to_d, "o-", color="C6", ms=4, label="to discrete SSD")
+        cx.loglog(b2, to_f, "s-", color="C7", ms=4, label="to SSD flow limit")
+        guide = to_d[0] * (b2 / (1 - b2)) / (b2[0] / (1 - b2[0]))
+        cx.loglog(b2, guide, color="0.5", ls=":", lw=1, label=r"$\propto \beta_2/(1-\beta_2)$")
+        cx.set_xlabel(r"$\beta_2$ (Adam, $\beta_1 = 0$)")
+        cx.set_ylabel("distance of the limit")
+        cx.set_title(rf"(c) $\eta$ = {float(eta):g}", fontsize=10)
+        cx.legend(fontsize=7.5)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# widget
+
+
+def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_eval=None,
+                           rtol=1e-10, atol=1e-12):
+    r"""Solve one steepest flow and draw its loss and coordinates (for the chapter's widget).
+
+    Runs :func:`ssdlib.steepest.steepest_flow` (tied model, balanced start ``alpha``) with
+    exponent ``q`` and smoothing ``eps``, on a logarithmic time grid (LSODA, or BDF if LSODA
+    fails). Panel (a): the loss
+    relative to its start against ``t`` (log axis), with the exact sign flow (``q = 1``,
+    ``eps = 0``, closed form) dashed when the data satisfy Assumption 3.2; a dotted line marks
+    the half loss. Panel (b): ``beta_i(t)``. Not a figure of the paper.
+
+    Parameters
+    ----------
+    problem : object with ``.X`` and ``.y``
+    q : float in [1, 2]
+    depth : int >= 2
+    alpha : float > 0
+    eps : float >= 0
+        ``eps = 0`` with ``q = 1`` is the exact sign flow (Assumption 3.2 needed).
+    t_eval : array_like, optional
+        Default ``[0] + geomspace(1e-3, 1e5, 240)``.
+    rtol, atol : float
+        Solver tolerances; the library defaults. (Looser ones made the unsmoothed flows with
+        ``1 < q < 2`` much slower, not faster, in our tests.)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if t_eval is None:
+        t_eval = np.r_[0.0, np.geomspace(1e-3, 1e5, 240)]
+    kw = {"depth": depth, "eps": eps, "t_eval": t_eval, "rtol": rtol, "atol": atol}
+    try:
+        tr = steepest.steepest_flow(problem, alpha, q, **kw)
+    except RuntimeError:  # LSODA can fail on the regularised Hoelder field (eps = 0, 1 < q < 2)
+        tr = steepest.steepest_flow(problem, alpha, q, method="BDF", **kw)
+    fig = Figure(figsize=(8.4, 3.3), layout="constrained")
+    ax, bx = fig.subplots(1, 2, sharex=True)
+    t = tr.t[1:]
+    ax.semilogx(t, tr.loss[1:] / tr.loss[0], color="C0", lw=1.8, label=f"q = {q:g}")
+    try:
+        _, beta_sf, _ = steepest.sign_flow_closed_form(problem, alpha, t, depth=depth)
+    except ValueError:
+        beta_sf = None
+    if beta_sf is not None:
+        r = beta_sf @ np.asarray(problem.X, float).T - np.asarray(problem.y, float)
+        ax.semilogx(t, 0.25 * np.sum(r**2, axis=1) / tr.loss[0], color="k", lw=1, ls="--",
+                    label="sign flow (exact)")
+    ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    half = np.flatnonzero(tr.loss <= 0.5 * tr.loss[0])
+    esc = f"escape at t = {tr.t[half[0]]:.3g}" if half.size else "no escape by t_max"
+    ax.set_ylabel("loss / initial loss")
+    ax.set_xlabel("t")
+    ax.set_title(f"(a) L = {depth}, " + r"$\alpha$" + f" = {alpha:.3g}, " + r"$\varepsilon$"
+                 + f" = {eps:.3g}: {esc}", fontsize=9)
+    ax.legend(fontsize=8)
+    for k in range(tr.beta.shape[1]):
+        bx.semilogx(t, tr.beta[1:, k], lw=1.4, label=rf"$\beta_{k + 1}$")
+    bx.axhline(0, color="0.8", lw=0.8)
+    bx.set_xlabel("t")
+    bx.set_title(r"(b) coordinates $\beta_i(t)$", fontsize=10)
+    bx.legend(fontsize=8, ncol=2)
+    return fig
