@@ -56,7 +56,7 @@ from scipy.optimize import brentq
 from scipy.special import wrightomega
 
 from ._lanes import integrate_lanes
-from .problem import Problem, _check_positive
+from .problem import Problem, _check_depth, _check_positive
 
 __all__ = ["Trajectory", "simulate", "simulate_batch", "sign_descent"]
 
@@ -174,12 +174,6 @@ def _validate(problem, alpha, eps, depth, method, t_eval, t_max, rtol, atol):
     if rtol < 1e-14:
         raise ValueError("`rtol` must be >= 1e-14 (below that round-off dominates).")
     return alpha, eps, depth, t_eval, t_max, rtol, atol
-
-
-def _check_depth(depth):
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
-        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}.")
-    return int(depth)
 
 
 # ----------------------------------------------------------------------------

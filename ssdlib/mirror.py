@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from .flow import Trajectory, _check_depth
+from .flow import Trajectory
 from .bounds import kkt_bounds_block
-from .problem import Problem, _check_positive, require
+from .problem import Problem, _check_depth, _check_positive, require
 
 __all__ = [
     "bregman_E",

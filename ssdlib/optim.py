@@ -37,11 +37,11 @@ from numbers import Integral
 
 import numpy as np
 
+from .problem import _check_depth
 from .steepest import (
     _Branches,
     _as_data,
     _check_alpha,
-    _check_depth,
     _check_eps,
     _check_real,
     _forward,

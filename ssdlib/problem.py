@@ -32,6 +32,12 @@ def _check_positive(name, value, *, allow_zero=False):
     return v
 
 
+def _check_depth(depth):
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}.")
+    return int(depth)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """An over-parameterised regression problem ``X beta = y`` (eqs. 7-8).

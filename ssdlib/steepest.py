@@ -174,6 +174,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from .problem import _check_depth
+
 __all__ = [
     "DualCheck",
     "SparseRegression",
@@ -247,12 +249,6 @@ def _check_q(q):
     if not 1.0 <= q <= 2.0:
         raise ValueError(f"`q` must lie in [1, 2]; got {q}.")
     return q
-
-
-def _check_depth(depth):
-    if isinstance(depth, bool) or not isinstance(depth, Integral) or depth < 2:
-        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}.")
-    return int(depth)
 
 
 def _check_alpha(alpha):
