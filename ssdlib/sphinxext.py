@@ -13,6 +13,7 @@ their records, and it is re-read in every build.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -115,14 +116,35 @@ class ClaimsLedger(Directive):
             raise self.error(f"claims-ledger: the argument must be one of {PARTS}")
         folder = records_folder(env.srcdir)
         checks = load_records(folder) if folder.is_dir() else []
-        if not checks:
+        have = {c.chapter for c in checks} | (
+            {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set())
+        want = _chapters_with_ledger(env)
+        for chapter in sorted(want - have):
             logger.warning(
-                "claims-ledger: no claims records in %s; run `make clean` and build again so "
-                "that every chapter executes", folder, location=(env.docname, self.lineno))
+                "claims-ledger: no claims records of chapter %r in %s; run `make clean` and "
+                "build again so that every chapter executes", chapter, folder,
+                location=(env.docname, self.lineno))
+        for chapter in sorted(have - want):
+            logger.warning(
+                "claims-ledger: records of %r in %s belong to no chapter of the book; delete "
+                "the file", chapter, folder, location=(env.docname, self.lineno))
         holder = nodes.container(classes=["claims-ledger"])
         self.state.nested_parse(StringList(ledger_markdown(checks, part).splitlines(),
                                            source=env.docname), self.content_offset, holder)
         return [holder]
+
+
+def _chapters_with_ledger(env) -> set[str]:
+    """Chapters whose source creates a Ledger, by the name they give it."""
+    names = set()
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.is_file():
+            names.update(_LEDGER_RE.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+_LEDGER_RE = re.compile(r"""\bLedger\(\s*["']([A-Za-z0-9_\-]+)["']""")
 
 
 def _read_last(app, env, docnames):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 import yaml
 from jupyter_client.kernelspec import KernelSpecManager
@@ -95,3 +96,50 @@ def test_chapter_runs(path: Path):
         client.execute()
     except CellExecutionError as err:
         pytest.fail(f"{path.relative_to(ROOT)}: a cell failed\n{err}", pytrace=False)
+
+
+# A formula of ssdlib broken on purpose, before the chapter's imports run: the chapter that
+# checks it must stop with ssdlib.claims.ClaimError (a flipped check fails the build).
+# (chapter, module, function, how to break it, the ledger tag that the ClaimError must carry)
+BROKEN = [
+    (
+        "book/background.md",
+        "ssdlib.mirror",
+        "woodworth_mirror_map",
+        "lambda f: (lambda beta, alpha: 2.0 * f(beta, alpha))",
+        "[background #",
+    ),
+]
+
+
+def _with_broken(path: Path, module: str, name: str, breaker: str):
+    """The chapter with a first cell that replaces ``module.name`` (and ``ssdlib.name``)."""
+    nb = _read(path)
+    patch = (
+        "import importlib\nimport ssdlib\n"
+        f"_mod = importlib.import_module({module!r})\n"
+        f"_broken = ({breaker})(getattr(_mod, {name!r}))\n"
+        f"setattr(_mod, {name!r}, _broken)\n"
+        f"if hasattr(ssdlib, {name!r}):\n    setattr(ssdlib, {name!r}, _broken)\n"
+    )
+    nb.cells.insert(0, nbformat.v4.new_code_cell(patch))
+    return nb
+
+
+@pytest.mark.parametrize("chapter, module, name, breaker, tag", BROKEN,
+                         ids=[f"{b[0]}:{b[2]}" for b in BROKEN])
+def test_broken_formula_fails_its_chapter(tmp_path, monkeypatch, chapter, module, name,
+                                          breaker, tag):
+    monkeypatch.setenv("SSDLIB_CLAIMS_DIR", str(tmp_path))  # keep the book's records intact
+    path = ROOT / chapter
+    client = NotebookClient(
+        _with_broken(path, module, name, breaker),
+        kernel_name=KERNEL,
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=False,
+    )
+    with pytest.raises(CellExecutionError) as err:
+        client.execute()
+    assert "ClaimError" in str(err.value), str(err.value)[-2000:]
+    assert tag in str(err.value)

@@ -172,3 +172,19 @@ def test_ledger_markdown_counts_and_links(tmp_path, monkeypatch):
     assert "{ref}`sec-kkt-eq55`" in errata
     with pytest.raises(ValueError, match="part"):
         ledger_markdown(ledger.checks, "everything")
+
+
+def test_chapters_with_ledger_reads_the_name_each_chapter_gives(tmp_path):
+    from ssdlib.sphinxext import _chapters_with_ledger
+
+    (tmp_path / "a.md").write_text('claims = Ledger("kkt")\n', encoding="utf-8")
+    (tmp_path / "b.md").write_text("No ledger here; see `Ledger`.\n", encoding="utf-8")
+
+    class Env:
+        found_docs = {"a", "b"}
+
+        @staticmethod
+        def doc2path(docname):
+            return str(tmp_path / f"{docname}.md")
+
+    assert _chapters_with_ledger(Env()) == {"kkt"}
