@@ -122,12 +122,16 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0):
             def F(t, x=x, g0=g0, yn=y[n], b=b):
                 return x @ beta_of_z(g0 + x * t, b) - yn
 
-            lo, hi = -1.0, 1.0
-            while F(lo) > 0:
-                lo *= 2
-            while F(hi) < 0:
-                hi *= 2
-            nu[n] = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+            # the doubling bracket search may overshoot to where beta(z) overflows to +-inf,
+            # which only tells it that the root is closer: no warning for that
+            with np.errstate(over="ignore"):
+                lo, hi = -1.0, 1.0
+                while F(lo) > 0:
+                    lo *= 2
+                while F(hi) < 0:
+                    hi *= 2
+                nu[n] = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps,
+                               maxiter=500)
     else:
         def G(nu):
             return np.sum(conj(z0 + X.T @ nu, allb)) - nu @ y
