@@ -252,3 +252,66 @@ def test_page(page: str, server: str, browser):
     assert not left, f"{page} shows untypeset TeX delimiters {left}"
     assert not page_errors, f"{page} raised JavaScript errors: {page_errors}"
     assert not console_errors, f"{page} logged console errors: {console_errors}"
+
+
+def _claims_tables(tab):
+    """Rows of the claims tables on a page: one list of cell texts per row (MathJax done)."""
+    return tab.evaluate(
+        """() => Array.from(document.querySelectorAll('span[id^="claims-"]')).map((a) => {
+            const box = a.closest('p').nextElementSibling;
+            const table = box && box.querySelector('table');
+            if (!table) return null;
+            return Array.from(table.querySelectorAll('tbody tr')).map(
+                (tr) => Array.from(tr.children).map((td) => td.innerText));
+        })"""
+    )
+
+
+def test_claims_ledger(server: str, browser):
+    """The ledger lists every statement, links to check tables that exist, styles verdicts."""
+    from ssdlib.claims import STATEMENTS
+
+    page = HTML / "book" / "claims.html"
+    assert page.is_file(), f"{page} is missing: run `make book` first"
+    tab = browser.new_page()
+    try:
+        tab.goto(f"{server}/book/claims.html", wait_until="load")
+        tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        tab.evaluate("async () => { await MathJax.startup.promise; }")
+        rows = tab.evaluate(
+            """() => Array.from(document.querySelectorAll('.claims-ledger table')[0]
+                .querySelectorAll('tbody tr')).map((tr) => ({
+                    cells: Array.from(tr.children).map((td) => td.innerText.trim()),
+                    links: Array.from(tr.querySelectorAll('a[href*="#claims-"]'))
+                        .map((a) => a.getAttribute('href')),
+                    badge: getComputedStyle(tr.querySelector('span[class^="claim-"]'))
+                        .backgroundColor}))"""
+        )
+        assert len(rows) == len(STATEMENTS)
+        assert [r["cells"][0] for r in rows] == [k for k, _, _ in STATEMENTS]
+        kinds = {k: kind for k, kind, _ in STATEMENTS}
+        for r in rows:
+            key, verdict = r["cells"][0], r["cells"][2]
+            assert r["badge"] not in ("rgba(0, 0, 0, 0)", "transparent"), "claims.css not loaded"
+            if kinds[key] in ("proposition", "theorem", "corollary", "lemma"):
+                assert verdict != "not checked", f"{key} has no check"
+                assert r["links"], f"{key} links to no table of checks"
+        links = {h for r in rows for h in r["links"]}
+        for href in sorted(links):
+            target, anchor = href.split("#")
+            html = (HTML / "book" / target).read_text(encoding="utf-8")
+            assert f'id="{anchor}"' in html, f"ledger links to {href}, which does not exist"
+        # every chapter's tables of checks: five columns, no raw role or label text
+        for target in sorted({h.split("#")[0] for h in links}):
+            tab.goto(f"{server}/book/{target}", wait_until="load")
+            tab.evaluate("async () => { await MathJax.startup.promise; }")
+            tables = _claims_tables(tab)
+            assert tables and all(t for t in tables), f"{target}: a claims table is missing"
+            for table in tables:
+                for cells in table:
+                    assert len(cells) == 5, f"{target}: row {cells} does not have 5 cells"
+                    text = " ".join(cells)
+                    for raw in ("{ref}", "{prf:", "{eq}", "(eq-", "{numref}", "$"):
+                        assert raw not in text, f"{target}: raw {raw!r} in a claims table: {text}"
+    finally:
+        tab.close()
