@@ -1,36 +1,393 @@
-"""Batched explicit Runge-Kutta integration with one step size per lane.
+r"""Compiled integration of the block flows, one lane after another.
 
-A *lane* is one independent ODE system of a fixed size ``n``; ``B`` lanes are
-stepped together in vectorised NumPy, but every lane keeps its own time and its
-own adaptive step size (Dormand-Prince 8(5,3), the tableau of
-:class:`scipy.integrate.DOP853`). This is what makes a sweep over many blocks
-or many values of ``eps`` cheap: a lane that is in a smooth phase takes large
-steps while another resolves a stage transition.
+A *lane* is the reduced system of one block of ``X`` for one pair ``(alpha, eps)``
+(see :mod:`ssdlib.flow`): the state ``(psi_s, psi_v1..psi_vm, u_1..u_m)`` with
+``x = c omega(psi / c - log c)`` for ``x = s, v_k`` (``omega`` is the Wright omega
+function). Each lane is integrated on its own, with its own adaptive step size, by the
+explicit Dormand-Prince 8(5,3) method (the tableau of :class:`scipy.integrate.DOP853`);
+one trajectory and a sweep of thousands of lanes go through the same loop.
 
-Output times are evaluated with the 7th-order continuous extension of DOP853,
-so they cost three extra stages per step that contains one, not a step each. Event
-functions are located to machine precision by re-stepping from the start of
-the step in which they change sign (Illinois method, vectorised over lanes).
+Output times are evaluated with the 7th-order continuous extension of DOP853 (three
+extra stages per step that contains one). The stage times ``T0`` and ``T`` are the first
+downward zero crossings of ``max_k h_k - eps`` and ``min_k f_k - eps``, located on that
+interpolant (Illinois method), so to the accuracy of the integration.
+
+The loops are compiled with numba (cached on disk next to this file, or in numba's
+user-wide cache directory when that is not writable; without any writable cache
+directory they are compiled once per process). With ``NUMBA_DISABLE_JIT=1`` the same
+code runs as plain Python, which is how the tests compare the two.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.integrate._ivp import dop853_coefficients as _c
 
 _NS = _c.N_STAGES
-_A = _c.A[:_NS, :_NS]
-_B = _c.B
-_C = _c.C[:_NS]
-_E3 = _c.E3
-_E5 = _c.E5
-_D = _c.D
-_A_EXTRA = _c.A[_NS + 1:]
+_A = np.ascontiguousarray(_c.A)
+_B = np.ascontiguousarray(_c.B)
+_E3 = np.ascontiguousarray(_c.E3)
+_E5 = np.ascontiguousarray(_c.E5)
+_D = np.ascontiguousarray(_c.D)
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.8, 0.2, 10.0
 _EXPONENT = -1.0 / 8.0
 _H_MAX = 1e6
+_ROUNDOFF = 10 * np.finfo(float).eps
+
+# status codes of a lane
+OK, TOO_SMALL, TOO_MANY, TOO_LATE = 0, 1, 2, 3
+
+
+def _jit(fn):
+    """``numba.njit`` with an on-disk cache where one can be written."""
+    try:
+        return numba.njit(cache=True)(fn)
+    except RuntimeError:  # no writable cache location
+        return numba.njit(fn)
+
+
+# ----------------------------------------------------------------------------
+# the flow of one lane
+
+
+@_jit
+def _omega(z):
+    """Wright omega function of a real argument: ``w + log w = z``."""
+    if z < -50.0:  # exp(z) is exact to double precision (and underflows to 0 below -745)
+        return math.exp(z)
+    if z > 1e20:
+        return z
+    if z < -2.0:
+        w = math.exp(z)
+    elif z < 1.0:
+        w = math.exp(2.0 * (z - 1.0) / 3.0)
+    else:
+        lz = math.log(z)
+        w = z - lz + lz / z
+    for _ in range(2):  # Fritsch, Shafer and Crowley: each iteration is fourth order
+        r = z - w - math.log(w)
+        wp1 = w + 1.0
+        q = 2.0 * wp1 * (wp1 + 2.0 * r / 3.0)
+        w *= 1.0 + r / wp1 * (q - r) / (q - 2.0 * r)
+    return w
+
+
+@_jit
+def _unpack(z, C, logC, x):
+    """``x[0] = s``, ``x[1:] = v`` from the state ``z`` of a lane."""
+    for k in range(x.size):
+        x[k] = C[k] * _omega(z[k] / C[k] - logC[k])
+
+
+@_jit
+def _rhs(z, a, C, logC, eps, H, gd, x, dz):
+    r"""``dz = F(z)`` for one lane; ``psi' = (log x)' (x + c)`` for ``x = s, v_k``."""
+    m = a.size
+    _unpack(z, C, logC, x)
+    s = x[0]
+    dlog_s = 0.0
+    for k in range(m):
+        u = z[m + 1 + k]
+        v = x[1 + k]
+        if H == 2:
+            uh1, vh1, vh2 = u, v, 1.0
+        else:
+            uh1, vh1, vh2 = u ** (H - 1), v ** (H - 1), v ** (H - 2)
+        has = 0.5 * H * a[k] * s
+        ha2 = 0.5 * H * H * a[k] * a[k]
+        f = has * uh1
+        h = has * vh1
+        if gd:
+            dlog_s -= ha2 * (uh1 * uh1 + vh1 * vh1)
+            dz[1 + k] = -has * vh2 * (v + C[1 + k])
+            dz[m + 1 + k] = f
+        else:
+            inv_f = 1.0 / (f + eps)
+            inv_h = 1.0 / (h + eps)
+            dlog_s -= ha2 * (uh1 * uh1 * inv_f + vh1 * vh1 * inv_h)
+            dz[1 + k] = -has * vh2 * inv_h * (v + C[1 + k])
+            dz[m + 1 + k] = f * inv_f
+    dz[0] = dlog_s * (s + C[0])
+
+
+@_jit
+def _event(j, z, x, a, eps, H):
+    """``max_k h_k - eps`` (``j = 0``, stage T0) or ``min_k f_k - eps`` (``j = 1``, T).
+
+    ``x`` holds ``s`` and the ``v_k`` of the state ``z`` (see :func:`_unpack`).
+    """
+    m = a.size
+    g = -np.inf if j == 0 else np.inf
+    for k in range(m):
+        if a[k] > 0:
+            w = x[1 + k] if j == 0 else z[m + 1 + k]
+            val = 0.5 * H * a[k] * x[0] * w ** (H - 1)
+            g = max(g, val) if j == 0 else min(g, val)
+    return g - eps
+
+
+# ----------------------------------------------------------------------------
+# DOP853 on one lane
+
+
+@_jit
+def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
+    """One DOP853 step of size ``h``; stages in ``K`` (rows 0..12), ``K[12] = F(y_new)``."""
+    n = y.size
+    for i in range(n):
+        K[0, i] = f[i]
+    for s in range(1, _NS):
+        for i in range(n):
+            acc = 0.0
+            for j in range(s):
+                acc += _A[s, j] * K[j, i]
+            y_new[i] = y[i] + h * acc
+        _rhs(y_new, a, C, logC, eps, H, gd, x, K[s])
+    for i in range(n):
+        acc = 0.0
+        for j in range(_NS):
+            acc += _B[j] * K[j, i]
+        y_new[i] = y[i] + h * acc
+    _rhs(y_new, a, C, logC, eps, H, gd, x, K[_NS])
+
+
+@_jit
+def _error_norm(K, h, y, y_new, rtol, atol):
+    n = y.size
+    e5 = 0.0
+    e3 = 0.0
+    for i in range(n):
+        sc = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))
+        d5 = 0.0
+        d3 = 0.0
+        for j in range(_NS + 1):
+            d5 += _E5[j] * K[j, i]
+            d3 += _E3[j] * K[j, i]
+        e5 += (d5 / sc) ** 2
+        e3 += (d3 / sc) ** 2
+    if e5 == 0.0 and e3 == 0.0:
+        return 0.0
+    return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * n)
+
+
+@_jit
+def _dense(y, y_new, h, a, C, logC, eps, H, gd, K, x, tmp, F):
+    """Coefficients ``F`` (7, n) of the 7th-order interpolant of the step just taken."""
+    n = y.size
+    for j in range(3):
+        s = _NS + 1 + j
+        for i in range(n):
+            acc = 0.0
+            for r in range(s):
+                acc += _A[s, r] * K[r, i]
+            tmp[i] = y[i] + h * acc
+        _rhs(tmp, a, C, logC, eps, H, gd, x, K[s])
+    for i in range(n):
+        dy = y_new[i] - y[i]
+        F[0, i] = dy
+        F[1, i] = h * K[0, i] - dy
+        F[2, i] = 2.0 * dy - h * (K[_NS, i] + K[0, i])
+        for r in range(4):
+            acc = 0.0
+            for j in range(_NS + 4):
+                acc += _D[r, j] * K[j, i]
+            F[3 + r, i] = h * acc
+
+
+@_jit
+def _eval_dense(F, y, theta, out):
+    n = y.size
+    for i in range(n):
+        acc = 0.0
+        for r in range(6, -1, -1):
+            acc += F[r, i]
+            acc *= theta if r % 2 == 0 else 1.0 - theta
+        out[i] = acc + y[i]
+
+
+@_jit
+def _locate(j, F, y, g_lo, g_hi, a, C, logC, eps, H, x, yc):
+    """Fraction ``theta`` of the step at which event ``j`` crosses zero on the interpolant.
+
+    Illinois method on ``g(theta)``, ``g(0) = g_lo > 0 >= g(1) = g_hi``; converged to
+    round-off in ``theta``.
+    """
+    lo, hi = 0.0, 1.0
+    side = 0
+    for _ in range(100):
+        if hi - lo <= 4e-16:
+            break
+        c = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+        if not (lo < c < hi):
+            c = 0.5 * (lo + hi)
+        _eval_dense(F, y, c, yc)
+        _unpack(yc, C, logC, x)
+        gc = _event(j, yc, x, a, eps, H)
+        if gc <= 0:  # root in [lo, c]
+            if side == 1:
+                g_lo /= 2
+            hi, g_hi = c, gc
+            side = 1
+        else:
+            if side == -1:
+                g_hi /= 2
+            lo, g_lo = c, gc
+            side = -1
+    return hi
+
+
+@_jit
+def _lane(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, events, t_max,
+          max_steps, h0, t_event, y_stop, rec, cnt):
+    """Integrate one lane until it has converged (``psi_s <= psi_stop``).
+
+    The interpolant of every step that contains one of the times ``t_out`` (of every step
+    if ``every``) is appended to the records ``rec`` from row ``cnt`` on: a row holds the
+    start of the step, its size, the state there and the 7 x n interpolation coefficients.
+    Returns (status, t_stop, accepted steps, evaluations, rows used, records).
+    """
+    n = y0.size
+    n_out = t_out.size
+    K = np.empty((_NS + 4, n))
+    F_tmp = np.empty((7, n))
+    x = np.empty(a.size + 1)
+    y = y0.copy()
+    f = np.empty(n)
+    y_new = np.empty(n)
+    tmp = np.empty(n)
+    g_old = np.empty(2)
+    g_new = np.empty(2)
+    _rhs(y, a, C, logC, eps, H, gd, x, f)
+    nfev = 1
+    t_event[:] = np.nan
+    if events:
+        for j in range(2):
+            g_old[j] = _event(j, y, x, a, eps, H)
+            if g_old[j] <= 0:
+                t_event[j] = 0.0
+    k = 0
+    t = 0.0
+    h = h0
+    nsteps = 0
+    rejected = False
+    h_acc, err_acc = 0.0, 1.0
+    while y[0] > psi_stop:
+        if t > t_max:
+            return TOO_LATE, t, nsteps, nfev, cnt, rec
+        if h < _ROUNDOFF * abs(t):
+            return TOO_SMALL, t, nsteps, nfev, cnt, rec
+        _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new)
+        nfev += _NS
+        err = _error_norm(K, h, y, y_new, rtol, atol)
+        finite = math.isfinite(err)
+        for i in range(n):
+            finite = finite and math.isfinite(y_new[i])
+        if not finite:
+            factor = _MIN_FACTOR
+        elif err == 0.0:
+            factor = _MAX_FACTOR
+        else:
+            factor = _SAFETY * err**_EXPONENT
+        if not (finite and err < 1.0):
+            h *= max(_MIN_FACTOR, factor)
+            rejected = True
+            continue
+        nsteps += 1
+        if nsteps > max_steps:
+            return TOO_MANY, t, nsteps, nfev, cnt, rec
+        t_new = t + h
+        # events, from s and v at y_new, which the last stage has left in x
+        cross = False
+        if events:
+            for j in range(2):
+                g_new[j] = _event(j, y_new, x, a, eps, H)
+                cross = cross or (g_old[j] > 0 and g_new[j] <= 0 and math.isnan(t_event[j]))
+        keep = every or (k < n_out and t_out[k] <= t_new)
+        if keep or cross:
+            F = F_tmp
+            if keep:
+                if cnt == rec.shape[0]:
+                    bigger = np.empty((2 * cnt, rec.shape[1]))
+                    bigger[:cnt] = rec
+                    rec = bigger
+                row = rec[cnt]
+                row[0], row[1] = t, h
+                row[2:2 + n] = y
+                F = row[2 + n:].reshape((7, n))
+                cnt += 1
+                while k < n_out and t_out[k] <= t_new:
+                    k += 1
+            _dense(y, y_new, h, a, C, logC, eps, H, gd, K, x, tmp, F)
+            nfev += 3
+            if cross:
+                for j in range(2):
+                    if g_old[j] > 0 and g_new[j] <= 0 and math.isnan(t_event[j]):
+                        t_event[j] = t + h * _locate(j, F, y, g_old[j], g_new[j], a, C, logC,
+                                                     eps, H, x, tmp)
+        g_old[:] = g_new
+        t = t_new
+        y[:] = y_new
+        f[:] = K[_NS]
+        # no growth right after a rejection, and Gustafsson's prediction from the last
+        # two accepted steps: it follows the steadily shrinking steps on the way into a
+        # stage transition without a rejection each time
+        factor = min(1.0 if rejected else _MAX_FACTOR, factor)
+        if h_acc > 0:
+            factor = min(factor, _SAFETY * (h / h_acc) * (err_acc / max(err, 1e-10) ** 2)
+                         ** -_EXPONENT)
+        h_acc, err_acc = h, max(err, 1e-4)
+        h = min(h * max(_MIN_FACTOR, factor), _H_MAX)
+        rejected = False
+    y_stop[:] = y
+    return OK, t, nsteps, nfev, cnt, rec
+
+
+@_jit
+def _lanes(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, events, t_max,
+           max_steps, h0, t_event, t_stop, y_stop, nsteps, status, start):
+    """:func:`_lane` for every lane; stops at the first failure.
+
+    Returns the evaluations and the records, those of lane ``b`` in rows
+    ``start[b]:start[b + 1]``.
+    """
+    B, n = y0.shape
+    rec = np.empty((64 * B, 2 + 8 * n))
+    cnt = 0
+    nfev = 0
+    for b in range(B):
+        start[b] = cnt
+        st, tb, nb, ev, cnt, rec = _lane(
+            y0[b], t_out[b], every, a[b], C[b], logC[b], eps[b], H, gd, psi_stop[b], rtol,
+            atol[b], events, t_max, max_steps, h0[b], t_event[b], y_stop[b], rec, cnt)
+        start[b + 1] = cnt
+        t_stop[b], nsteps[b], status[b] = tb, nb, st
+        nfev += ev
+        if st != OK:
+            break
+    return nfev, rec[:cnt]
+
+
+@_jit
+def _evaluate(rec, start, y_stop, t_out, y_out):
+    """States at the times ``t_out`` (B, K) from the records; ``y_stop`` after the last."""
+    B, n = y_stop.shape
+    for b in range(B):
+        j = start[b]
+        end = start[b + 1]
+        for k in range(t_out.shape[1]):
+            t = t_out[b, k]
+            while j < end and rec[j, 0] + rec[j, 1] < t:
+                j += 1
+            if j == end:  # converged: the lane stays where it stopped
+                y_out[b, k] = y_stop[b]
+            else:
+                row = rec[j]
+                theta = max(0.0, (t - row[0]) / row[1])
+                _eval_dense(row[2 + n:].reshape((7, n)), row[2:2 + n], theta, y_out[b, k])
 
 
 @dataclass
@@ -39,130 +396,61 @@ class LaneResult:
 
     Attributes
     ----------
-    y_out : ndarray, shape (B, K, n)
-        States at the requested output times.
     t_stop : ndarray, shape (B,)
-        Time at which each lane stopped (the first time the stop condition
-        held, or without one its last output time).
+        Time at which each lane met its convergence criterion.
     y_stop : ndarray, shape (B, n)
         State at ``t_stop``.
-    t_event : ndarray, shape (B, E)
-        First time each event function crossed zero from above (NaN if never;
-        0 if it was non-positive at the start).
+    t_event : ndarray, shape (B, 2)
+        First times of ``T0`` and ``T`` (NaN if never reached or not requested; 0 if the
+        condition holds at the start).
     nfev : int
-        Number of vectorised right-hand-side evaluations (over all lanes).
+        Right-hand-side evaluations over all lanes.
     nsteps : ndarray, shape (B,)
         Accepted steps per lane.
+    records, start : ndarray
+        Interpolants of the recorded steps (see :func:`at`).
     """
 
-    y_out: np.ndarray
     t_stop: np.ndarray
     y_stop: np.ndarray
     t_event: np.ndarray
     nfev: int
     nsteps: np.ndarray
+    records: np.ndarray
+    start: np.ndarray
+
+    def at(self, t_out):
+        """States (B, K, n) at the times ``t_out`` (B, K), which the recorded steps must
+        cover (the ``t_out`` of the integration, or any times with ``t_out=None``)."""
+        t_out = np.ascontiguousarray(t_out, dtype=np.float64)
+        B, n = self.y_stop.shape
+        y_out = np.empty((B, t_out.shape[1], n))
+        _evaluate(self.records, self.start, self.y_stop, t_out, y_out)
+        return y_out
 
 
-def _rk_step(fun, idx, y, f, h):
-    """One DOP853 step for the lanes ``idx`` (y, f: (b, n); h: (b,))."""
-    b, n = y.shape
-    K = np.empty((_NS + 1, b * n))
-    K[0] = f.ravel()
-    hh = h[:, None]
-    for s in range(1, _NS):
-        dy = (_A[s, :s] @ K[:s]).reshape(b, n) * hh
-        K[s] = fun(idx, y + dy).ravel()
-    y_new = y + (_B @ K[:_NS]).reshape(b, n) * hh
-    f_new = fun(idx, y_new)
-    K[_NS] = f_new.ravel()
-    return y_new, f_new, K.reshape(_NS + 1, b, n)
-
-
-def _error_norm(K, h, scale):
-    shp = K.shape[1:]
-    err5 = (_E5 @ K.reshape(K.shape[0], -1)).reshape(shp) / scale
-    err3 = (_E3 @ K.reshape(K.shape[0], -1)).reshape(shp) / scale
-    e5 = np.sum(err5**2, axis=1)
-    e3 = np.sum(err3**2, axis=1)
-    denom = e5 + 0.01 * e3
-    n = scale.shape[1]
-    out = np.zeros_like(e5)
-    pos = denom > 0
-    out[pos] = np.abs(h[pos]) * e5[pos] / np.sqrt(denom[pos] * n)
-    return out
-
-
-def _dense(fun, idx, y_old, y_new, f_old, f_new, K, h):
-    """Coefficients (7, b, n) of the 7th-order DOP853 interpolant of a step."""
-    b, n = y_old.shape
-    Kx = np.empty((_NS + 4, b * n))
-    Kx[: _NS + 1] = K.reshape(_NS + 1, -1)
-    hh = h[:, None]
-    for j, a in enumerate(_A_EXTRA):
-        s = _NS + 1 + j
-        dy = (a[:s] @ Kx[:s]).reshape(b, n) * hh
-        Kx[s] = fun(idx, y_old + dy).ravel()
-    dy = y_new - y_old
-    F = np.empty((7, b, n))
-    F[0] = dy
-    F[1] = hh * f_old - dy
-    F[2] = 2 * dy - hh * (f_new + f_old)
-    F[3:] = (_D @ Kx).reshape(4, b, n) * hh
-    return F
-
-
-def _eval_dense(F, y_old, x):
-    y = np.zeros_like(y_old)
-    x = x[:, None]
-    for i, f in enumerate(F[::-1]):
-        y += f
-        y *= x if i % 2 == 0 else 1 - x
-    return y + y_old
-
-
-def integrate_lanes(
-    fun,
-    y0,
-    t_out,
-    *,
-    rtol,
-    atol,
-    events=None,
-    stop=None,
-    t_max=np.inf,
-    max_steps=200_000,
-    h0=1e-4,
-):
-    """Integrate ``B`` independent autonomous systems ``y' = fun(idx, y)``.
+def integrate_lanes(lanes, y0, t_out=None, *, rtol, atol, events=False, t_max=np.inf,
+                    max_steps=200_000):
+    """Integrate the ``B`` lanes of a block flow from ``y0`` at ``t = 0`` to convergence.
 
     Parameters
     ----------
-    fun : callable
-        ``fun(idx, y) -> dy`` with ``idx`` an integer array (b,) of lane
-        indices and ``y`` of shape (b, n); must be vectorised over lanes.
-    y0 : ndarray, shape (B, n)
-        Initial states (at t = 0).
-    t_out : ndarray, shape (B, K)
-        Non-decreasing output times per lane (K may be 0), evaluated with the
-        7th-order interpolant of DOP853 (its error is of the order of the local
-        error the step was accepted with).
-    rtol : float or ndarray, shape (n,)
-    atol : float or ndarray, shape (n,) or (B, n)
-        Tolerances, as in ``scipy.integrate.solve_ivp`` (``atol`` may
-        differ between lanes).
-    events : callable, optional
-        ``events(idx, y) -> g`` of shape (b, E); the first downward zero
-        crossing of each column is located.
-    stop : callable, optional
-        ``stop(idx, y) -> bool (b,)``: a lane stops at the first accepted step
-        where this holds (convergence); its outputs at later times are set to
-        the state there. Without ``stop`` a lane stops at its last output.
+    lanes : object
+        With arrays ``a`` (B, m), ``C`` and ``log_C`` (B, m + 1), ``eps``, ``psi_stop``
+        and ``alpha`` (B,), and attributes ``H`` (depth) and ``gd`` (gradient flow).
+    y0 : ndarray, shape (B, 2m + 1)
+    t_out : ndarray, shape (B, K), optional
+        Output times per lane, non-decreasing: the interpolants of the steps that contain
+        them are kept for :meth:`LaneResult.at`. Without ``t_out`` every step's is kept,
+        so that outputs can be asked for at times chosen after the integration.
+    rtol : float
+    atol : ndarray, shape (B, 2m + 1)
+    events : bool
+        Locate the stage times ``T0`` and ``T``.
     t_max : float
-        A lane that has not stopped by ``t_max`` makes the call raise.
+        A lane that has not converged by ``t_max`` makes the call raise.
     max_steps : int
-        Step budget per lane; exceeding it raises.
-    h0 : float
-        Initial step size.
+        Step budget per lane.
 
     Returns
     -------
@@ -171,169 +459,46 @@ def integrate_lanes(
     Raises
     ------
     RuntimeError
-        If a lane needs a step below the round-off limit, exceeds
-        ``max_steps``, or has not met ``stop`` by ``t_max``.
+        If a lane needs a step below the round-off limit, exceeds ``max_steps``, or has
+        not converged by ``t_max``.
     """
-    y0 = np.asarray(y0, dtype=float)
+    f8 = np.float64
+
+    def arr(v):
+        return np.ascontiguousarray(v, dtype=f8)
+
+    y0 = arr(y0)
     B, n = y0.shape
-    t_out = np.asarray(t_out, dtype=float).reshape(B, -1)
-    Kout = t_out.shape[1]
-    # a sentinel column keeps the indexing below valid once outputs run out
-    t_out = np.concatenate([t_out, np.full((B, 1), np.inf)], axis=1)
-    t_last = t_out[:, Kout - 1] if Kout else np.zeros(B)
-    y_out = np.full((B, Kout, n), np.nan)
-    t = np.zeros(B)
-    y = y0.copy()
-    all_idx = np.arange(B)
-    f = fun(all_idx, y)
-    nfev = 1
-    h = np.full(B, float(h0))
-    k_next = np.zeros(B, dtype=int)
-    while True:  # outputs requested at t = 0
-        at0 = t_out[all_idx, k_next] <= 0.0
-        if not at0.any():
-            break
-        y_out[at0, k_next[at0]] = y[at0]
-        k_next[at0] += 1
-    if stop is None:
-        done = k_next >= Kout
-    else:
-        done = stop(all_idx, y)
-        y_out[done] = y[done][:, None, :]
-    t_stop = np.where(done, 0.0, np.nan)
-    y_stop = np.where(done[:, None], y, np.nan)
-    nsteps = np.zeros(B, dtype=int)
-
-    g_old = None
-    t_event = np.zeros((B, 0))
-    brackets = []
-    if events is not None:
-        g_old = events(all_idx, y)
-        t_event = np.where(g_old <= 0, 0.0, np.nan)
-    atol = np.broadcast_to(np.asarray(atol, dtype=float), (B, n))
-    rtol = np.broadcast_to(np.asarray(rtol, dtype=float), (n,))
-
-    while not done.all():
-        idx = np.flatnonzero(~done)
-        ti, yi, fi, hi = t[idx], y[idx], f[idx], h[idx]
-        if stop is None:  # do not step past the last output
-            hi = np.minimum(hi, t_last[idx] - ti)
-        min_step = 10 * np.abs(np.nextafter(ti, np.inf) - ti)
-        if np.any(hi < min_step):
-            bad = idx[hi < min_step][0]
+    every = t_out is None
+    t_out = np.zeros((B, 0)) if every else arr(np.reshape(t_out, (B, -1)))
+    t_event = np.full((B, 2), np.nan)
+    t_stop = np.full(B, np.nan)
+    y_stop = np.full((B, n), np.nan)
+    nsteps = np.zeros(B, dtype=np.int64)
+    status = np.full(B, -1, dtype=np.int64)
+    start = np.zeros(B + 1, dtype=np.int64)
+    nfev, records = _lanes(
+        y0, t_out, every, arr(lanes.a), arr(lanes.C), arr(lanes.log_C), arr(lanes.eps),
+        int(lanes.H), bool(lanes.gd), arr(lanes.psi_stop), float(rtol),
+        arr(np.broadcast_to(atol, (B, n))), bool(events), float(t_max), int(max_steps),
+        arr(1e-3 * lanes.alpha), t_event, t_stop, y_stop, nsteps, status, start,
+    )
+    bad = np.flatnonzero(status != OK)
+    if bad.size:
+        lane = bad[0]
+        st = status[lane]
+        if st == TOO_SMALL:
             raise RuntimeError(
-                f"step size fell below the round-off limit at t = {t[bad]:.6g} in lane "
-                f"{bad}; the flow is too stiff for the requested tolerance."
+                f"step size fell below the round-off limit at t = {t_stop[lane]:.6g} in lane "
+                f"{lane}; the flow is too stiff for the requested tolerance."
             )
-        y_new, f_new, K = _rk_step(fun, idx, yi, fi, hi)
-        nfev += _NS
-        scale = atol[idx] + np.maximum(np.abs(yi), np.abs(y_new)) * rtol
-        err = _error_norm(K, hi, scale)
-        ok = np.isfinite(err) & (err < 1) & np.all(np.isfinite(y_new), axis=1)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            grow = np.where(err == 0, _MAX_FACTOR,
-                            np.minimum(_MAX_FACTOR, _SAFETY * err**_EXPONENT))
-            shrink = np.maximum(_MIN_FACTOR, _SAFETY * err**_EXPONENT)
-        shrink = np.where(np.isfinite(shrink), shrink, _MIN_FACTOR)
-        h[idx] = np.minimum(np.where(ok, hi * grow, hi * shrink), _H_MAX)
-        if not ok.any():
-            continue
-        acc = idx[ok]
-        t_prev, y_prev, f_prev, h_used = ti[ok], yi[ok], fi[ok], hi[ok]
-        t_new = t_prev + h_used
-        t[acc] = t_new
-        y[acc] = y_new[ok]
-        f[acc] = f_new[ok]
-        nsteps[acc] += 1
-        if np.any(nsteps[acc] > max_steps):
+        if st == TOO_MANY:
             raise RuntimeError(
                 f"more than {max_steps} steps were needed; loosen `rtol`/`atol` or "
                 "shorten the time span."
             )
-        # outputs inside this step, from the interpolant
-        inside = t_out[acc, k_next[acc]] <= t_new
-        if inside.any():
-            sel = np.flatnonzero(inside)
-            F = _dense(fun, acc[sel], y_prev[sel], y_new[ok][sel], f_prev[sel],
-                       f_new[ok][sel], K[:, ok][:, sel], h_used[sel])
-            nfev += 3
-            while sel.size:
-                lanes = acc[sel]
-                x = (t_out[lanes, k_next[lanes]] - t_prev[sel]) / h_used[sel]
-                y_out[lanes, k_next[lanes]] = _eval_dense(F, y_prev[sel], x)
-                k_next[lanes] += 1
-                more = t_out[lanes, k_next[lanes]] <= t_new[sel]
-                sel, F = sel[more], F[:, more]
-        # events
-        if events is not None:
-            g_new = events(acc, y[acc])
-            cross = (g_old[acc] > 0) & (g_new <= 0) & np.isnan(t_event[acc])
-            if cross.any():
-                rows, cols = np.nonzero(cross)
-                brackets.append(
-                    (acc[rows], cols, t_prev[rows], y_prev[rows], f_prev[rows],
-                     h_used[rows], g_old[acc][rows, cols])
-                )
-                t_event[acc[rows], cols] = -1.0  # placeholder: located below
-            g_old[acc] = g_new
-        # stopping: at the last output, or (with `stop`) when the lane has
-        # converged; its remaining outputs then hold the converged state
-        fin = k_next[acc] >= Kout if stop is None else stop(acc, y[acc])
-        newly = acc[fin]
-        done[newly] = True
-        t_stop[newly] = t[newly]
-        y_stop[newly] = y[newly]
-        if stop is not None:
-            for lane in newly:
-                y_out[lane, k_next[lane]:] = y[lane]
-        late = acc[~fin & (t[acc] > t_max)]
-        if late.size:
-            raise RuntimeError(
-                f"the flow had not converged by t_max = {t_max:g} (lane {late[0]}); "
-                "pass a larger `t_max`."
-            )
-
-    if brackets:
-        lanes = np.concatenate([b[0] for b in brackets])
-        cols = np.concatenate([b[1] for b in brackets])
-        t0 = np.concatenate([b[2] for b in brackets])
-        yb = np.concatenate([b[3] for b in brackets])
-        fb = np.concatenate([b[4] for b in brackets])
-        hb = np.concatenate([b[5] for b in brackets])
-        ga = np.concatenate([b[6] for b in brackets])
-        root, extra = _locate(fun, events, lanes, cols, t0, yb, fb, hb, ga)
-        nfev += extra
-        t_event[lanes, cols] = t0 + root * hb
-    return LaneResult(y_out, t_stop, y_stop, t_event, nfev, nsteps)
-
-
-def _locate(fun, events, lanes, cols, t0, y, f, h, g_a, iters=60):
-    """Illinois root search of ``events`` along steps; returns theta in (0, 1]."""
-    m = lanes.size
-    a = np.zeros(m)
-    b = np.ones(m)
-    ga = g_a.copy()
-    yb, _, _ = _rk_step(fun, lanes, y, f, h)
-    gb = events(lanes, yb)[np.arange(m), cols]
-    nfev = _NS
-    side = np.zeros(m)
-    for _ in range(iters):
-        # stop once the bracket is below round-off of the event time
-        if np.all((b - a) * np.abs(h) <= 1e-13 * (np.abs(t0) + np.abs(h))):
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = b - gb * (b - a) / (gb - ga)
-        c = np.where(np.isfinite(c) & (c > a) & (c < b), c, 0.5 * (a + b))
-        yc, _, _ = _rk_step(fun, lanes, y, f, c * h)
-        nfev += _NS
-        gc = events(lanes, yc)[np.arange(m), cols]
-        right = gc <= 0  # root in [a, c]
-        # Illinois modification
-        ga = np.where(right & (side == 1), ga / 2, ga)
-        gb = np.where(~right & (side == -1), gb / 2, gb)
-        b = np.where(right, c, b)
-        gb = np.where(right, gc, gb)
-        a = np.where(right, a, c)
-        ga = np.where(right, ga, gc)
-        side = np.where(right, 1, -1)
-    return b, nfev
+        raise RuntimeError(
+            f"the flow had not converged by t_max = {t_max:g} (lane {lane}); "
+            "pass a larger `t_max`."
+        )
+    return LaneResult(t_stop, y_stop, t_event, int(nfev), nsteps, records, start)
