@@ -1,0 +1,97 @@
+"""Tests of ssdlib.instances: the seed search and the named instances of the figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ssdlib import Problem
+from ssdlib.instances import (
+    NoAdmissibleSeedError,
+    figure1_instance,
+    figure2_draw,
+    figure2_instance,
+    first_admissible_seed,
+)
+
+
+def a33_by_formula(problem, alpha, eps):
+    """Eqs. (18)-(19) typed from the paper, independently of ssdlib.check_assumptions."""
+    X, y = problem.X, problem.y
+    for n in range(X.shape[0]):
+        cols = np.flatnonzero(X[n])
+        ax, ay = np.abs(X[n, cols]), abs(y[n])
+        s = ax.sum()
+        if np.any(eps > ax * ay**1.5 / (9 * np.sqrt(2 * s))):
+            return False
+        if np.any(9 * eps / (4 * ax * ay) > alpha) or alpha > np.sqrt(ay / (2 * s)) / 3:
+            return False
+    return True
+
+
+def blocks(seed):
+    return Problem.random_blocks([3, 2], seed)
+
+
+def test_first_admissible_seed_is_the_first():
+    eps = (0.002, 0.01)
+    seed = first_admissible_seed(blocks, 0.1, eps, seeds=range(5, 100))
+    assert 5 <= seed < 100
+    assert all(a33_by_formula(blocks(seed), 0.1, e) for e in eps)
+    for s in range(5, seed):
+        assert not all(a33_by_formula(blocks(s), 0.1, e) for e in eps)
+
+
+def test_first_admissible_seed_raises_when_none_qualifies():
+    with pytest.raises(NoAdmissibleSeedError, match="no seed satisfies Assumption 3.3"):
+        first_admissible_seed(blocks, 0.1, (1.0,), seeds=range(20))
+
+
+@pytest.mark.parametrize(
+    ("build", "eps", "match"),
+    [
+        (None, (0.01,), "`build` must be a callable"),
+        (blocks, (), "`eps` must hold at least one"),
+        (lambda s: np.eye(2), (0.01,), "`build` must return an ssdlib.Problem"),
+    ],
+)
+def test_first_admissible_seed_validation(build, eps, match):
+    with pytest.raises(ValueError, match=match):
+        first_admissible_seed(build, 0.1, eps)
+
+
+def test_figure2_draw_parameters_of_eq_21():
+    draw = figure2_draw(7)
+    x = draw.problem.X[0]
+    np.testing.assert_allclose(x, np.sqrt(draw.lam) * np.array([np.cos(draw.theta),
+                                                                 np.sin(draw.theta)]))
+    assert 0.1 <= draw.theta <= np.pi / 4 and abs(x[0]) >= abs(x[1])
+    assert 0.5 <= draw.lam <= 2.0 and 0.5 <= abs(draw.y) <= 2.0
+    assert draw.problem.y[0] == draw.y
+    again = figure2_draw(7)
+    np.testing.assert_array_equal(again.problem.X, draw.problem.X)
+
+
+@pytest.mark.parametrize("make", [figure1_instance, figure2_instance])
+def test_named_instances_satisfy_their_assumptions(make):
+    inst = make()
+    assert all(a33_by_formula(inst.problem, inst.alpha, e) for e in inst.eps)
+    assert inst.problem.blocks is not None
+    assert inst.construction in inst.label and inst.why
+
+
+def test_figure1_instance_shape_and_seed():
+    inst = figure1_instance()
+    assert (inst.problem.N, inst.problem.D) == (2, 5)
+    assert [len(b) for b in inst.problem.blocks] == [3, 2]
+    np.testing.assert_array_equal(inst.problem.X, blocks(inst.seed).X)
+    assert inst.eps == (0.002, 0.01) and inst.alpha == 0.1
+
+
+def test_figure2_instance_is_assumption_3_8():
+    inst = figure2_instance()
+    assert (inst.problem.N, inst.problem.D) == (1, 2)
+    _, lams, thetas = inst.problem.block_angles()
+    draw = figure2_draw(inst.seed)
+    assert abs(thetas[0] - draw.theta) < 1e-14 and abs(lams[0] - draw.lam) < 1e-14
+    assert len(inst.eps) == 5
