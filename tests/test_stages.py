@@ -1,4 +1,4 @@
-"""Tests of ssdlib.stages: the reference integration of eq. (16) and the stage checks."""
+"""Tests of ssdlib.stages: eq. (16) integrated in the weights, and the stage checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pytest
 
 import ssdlib.stages as stages
 from ssdlib import Problem, simulate
-from ssdlib.stages import ReferenceFlowError, reference_flow
+from ssdlib.reference import ReferenceFlowError
+from ssdlib.reference import reference_flow as log_weight_flow
+from ssdlib.stages import weight_flow
 
 RTOL = 1e-10
 
@@ -17,10 +19,10 @@ def fig1():
     return Problem.random_blocks([3, 2], 66)
 
 
-def test_reference_flow_matches_block_integrator(fig1):
-    """Two different integrators (Radau on w, the block lanes on u, v) agree in tolerance units."""
+def test_weight_flow_matches_block_integrator(fig1):
+    """Different integrators (Radau on w, the block lanes on u, v) agree in tolerance units."""
     t = np.linspace(0.0, 0.9, 181)
-    ref = reference_flow(fig1, 0.1, 0.01, t, rtol=RTOL)
+    ref = weight_flow(fig1, 0.1, 0.01, t, rtol=RTOL)
     tr = simulate(fig1, 0.1, 0.01, t_eval=t, rtol=RTOL)
     scale = np.abs(tr.w_plus).max()
     err_p = np.abs(ref.w_plus - tr.w_plus).max() / (RTOL * scale)
@@ -30,10 +32,10 @@ def test_reference_flow_matches_block_integrator(fig1):
     assert np.array_equal(ref.sign, tr.sign)
 
 
-def test_reference_flow_initial_velocity(fig1):
+def test_weight_flow_initial_velocity(fig1):
     """Closed form at t = 0: w+'(0) = alpha x_i y / (alpha |x_i y| + eps), w-'(0) = -w+'(0)."""
     alpha, eps, h = 0.1, 0.01, 1e-6
-    ref = reference_flow(fig1, alpha, eps, [0.0, h, 2 * h], rtol=1e-12, atol=1e-16)
+    ref = weight_flow(fig1, alpha, eps, [0.0, h, 2 * h], rtol=1e-12, atol=1e-16)
     xy = fig1.X.T @ fig1.y
     exact = alpha * xy / (alpha * np.abs(xy) + eps)
     # one-sided second-order difference: error O(h^2) times the second derivative (order 1/eps)
@@ -43,9 +45,9 @@ def test_reference_flow_initial_velocity(fig1):
     assert np.abs(slope_m + exact).max() < 1e-6
 
 
-def test_reference_flow_gradient_is_the_loss_gradient(fig1):
+def test_weight_flow_gradient_is_the_loss_gradient(fig1):
     """`grad_w` is the gradient of L(w) = |X(w+^2 - w-^2) - y|^2 / 4 (eq. 8), by differences."""
-    ref = reference_flow(fig1, 0.1, 0.01, np.linspace(0.0, 0.5, 6))
+    ref = weight_flow(fig1, 0.1, 0.01, np.linspace(0.0, 0.5, 6))
     X, y, D = fig1.X, fig1.y, fig1.D
 
     def loss(w):
@@ -59,12 +61,12 @@ def test_reference_flow_gradient_is_the_loss_gradient(fig1):
         assert np.allclose(ref.residual[k], y - X @ (w[:D] ** 2 - w[D:] ** 2), atol=1e-14)
 
 
-def test_reference_flow_works_without_blocks():
+def test_weight_flow_works_without_blocks():
     """Any X: a dense problem (no Assumption 3.2) is integrated too, and its loss decreases."""
     rng = np.random.default_rng(3)
     prob = Problem(rng.normal(size=(2, 4)), rng.normal(size=2))
     assert prob.blocks is None
-    ref = reference_flow(prob, 0.2, 0.05, np.linspace(0.0, 2.0, 41))
+    ref = weight_flow(prob, 0.2, 0.05, np.linspace(0.0, 2.0, 41))
     loss = 0.25 * np.sum(ref.residual**2, axis=1)
     assert np.all(np.diff(loss) <= 1e-12)
     assert loss[-1] < 0.1 * loss[0]
@@ -81,23 +83,45 @@ def test_reference_flow_works_without_blocks():
         (dict(rtol=-1.0), "`rtol`"),
     ],
 )
-def test_reference_flow_validation(fig1, kwargs, match):
+def test_weight_flow_validation(fig1, kwargs, match):
     args = dict(alpha=0.1, eps=0.01, t_eval=[0.0, 0.1])
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        reference_flow(fig1, args.pop("alpha"), args.pop("eps"), args.pop("t_eval"), **args)
+        weight_flow(fig1, args.pop("alpha"), args.pop("eps"), args.pop("t_eval"), **args)
 
 
-def test_reference_flow_rejects_non_problem():
+def test_weight_flow_rejects_non_problem():
     with pytest.raises(ValueError, match="`problem`"):
-        reference_flow(np.eye(2), 0.1, 0.01, [0.0, 0.1])
+        weight_flow(np.eye(2), 0.1, 0.01, [0.0, 0.1])
 
 
-def test_reference_flow_error_when_the_integrator_stops(fig1, monkeypatch):
+def test_weight_flow_error_when_the_integrator_stops(fig1, monkeypatch):
     class Failed:
         status, message, nfev = -1, "Required step size is less than spacing", 7
         t = np.array([0.0, 0.05])
 
     monkeypatch.setattr(stages, "solve_ivp", lambda *a, **k: Failed())
     with pytest.raises(ReferenceFlowError, match="stopped at t = 0.05"):
-        reference_flow(fig1, 0.1, 0.01, [0.0, 0.1])
+        weight_flow(fig1, 0.1, 0.01, [0.0, 0.1])
+
+
+def test_weight_flow_matches_log_weight_reference(fig1):
+    """Radau on w and Radau on ln w (ssdlib.reference) agree where the weights are resolved."""
+    t = np.linspace(0.0, 0.9, 91)
+    lin = weight_flow(fig1, 0.1, 0.002, t, rtol=RTOL)
+    log = log_weight_flow(fig1, 0.1, 0.002, t)
+    err = np.abs(lin.u - log.u).max() / (RTOL * np.abs(log.u).max())
+    assert err < 100, err
+    assert np.abs(lin.v - log.v).max() < 1e-9
+
+
+def test_weight_flow_lets_a_weight_cross_zero(fig1, monkeypatch):
+    """Nothing in the integration keeps w >= 0: with a field that pushes w- down at unit speed,
+    w- crosses zero at t = alpha (so the non-negativity check of Proposition 3.4 can fail)."""
+
+    def pushed(problem, wp, wm, eps):
+        return np.zeros_like(wp), -np.ones_like(wm)
+
+    monkeypatch.setattr(stages, "weight_velocity", pushed)
+    flow = weight_flow(fig1, 0.1, 0.01, [0.0, 0.05, 0.2])
+    assert np.allclose(flow.w_minus[:, 0], [0.1, 0.05, -0.1], atol=1e-12)
