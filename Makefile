@@ -3,6 +3,7 @@
 #   make book       build the HTML book (strict: warnings are errors) -> _build/html/index.html
 #   make test       lint, unit tests, chapters on a fresh kernel, strict build, browser test
 #   make bench      run the benchmarks
+#   make pdf        the book as PDF (and an instructors' PDF with the solutions) -> _build/pdf/
 #   make clean      remove build output;  make distclean  also removes .venv
 
 SHELL := /bin/bash
@@ -22,9 +23,9 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export CHROMIUM
 
-LINT_DIRS := $(wildcard ssdlib tests benchmarks)
+LINT_DIRS := $(wildcard ssdlib tests benchmarks tools)
 
-.PHONY: book test env lint unit chapters browser chromium bench clean distclean
+.PHONY: book test env lint unit chapters browser chromium poppler pdf pdf-test bench clean distclean
 
 ## Environment: created once; reinstalled only when requirements.txt or pyproject.toml change.
 env: $(STAMP)
@@ -57,7 +58,7 @@ lint: $(STAMP)
 
 # Exit status 5 means "no tests collected" (no unit tests exist yet); anything else non-zero fails.
 unit: $(STAMP)
-	@rc=0; $(BIN)/python -m pytest -m "not book and not browser" || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -m "not book and not browser and not pdf" || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "No unit tests collected."; rc=0; fi; exit $$rc
 
 chapters: $(STAMP)
@@ -79,6 +80,27 @@ chromium:
 	  fi; \
 	fi
 	@test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) still missing after install" >&2; exit 1; }
+
+## PDF: the single-page HTML build (same execution cache), printed by Chromium once MathJax has
+## typeset every formula; the instructors' PDF has every solution open.
+pdf: $(STAMP) chromium
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python tools/pdf.py _build/singlehtml _build/pdf
+	@echo "PDF: $(CURDIR)/_build/pdf/ssd-book.pdf (instructors: ssd-book-instructors.pdf)"
+
+pdf-test: $(STAMP) poppler
+	$(BIN)/python -m pytest -m pdf tests/test_pdf.py
+
+poppler:
+	@if ! command -v pdftotext >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "pdftotext not found: installing Debian's poppler-utils with apt-get"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends poppler-utils; \
+	  else \
+	    echo "error: the PDF test needs pdftotext: sudo apt-get install -y poppler-utils" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -26,7 +26,7 @@ Examples
 >>> ledger = Ledger("demo", save=False)
 >>> ledger.check("Proposition 3.5", r"$T_0 \\le 2\\alpha$", instance="fig1",
 ...              measured=0.11, criterion=r"$\\le 0.2$", holds=0.11 <= 0.2)
-True
+holds
 """
 
 from __future__ import annotations
@@ -286,8 +286,8 @@ class Ledger:
 
         Returns
         -------
-        bool
-            ``holds``.
+        Outcome
+            True (as a bool) when the criterion is met; shows nothing as a cell's last value.
 
         Raises
         ------
@@ -347,7 +347,7 @@ class Ledger:
             )
         self.checks.append(record)
         self._write()
-        return holds
+        return Outcome(holds)
 
     def table(self, checks: Iterable[Check] | None = None):
         """The checks recorded since the previous table, as one Markdown table.
@@ -387,6 +387,29 @@ class Ledger:
         tmp = self._path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         tmp.replace(self._path)
+
+
+class Outcome:
+    """Whether a check's criterion is met: true or false, silent as a notebook cell's value."""
+
+    __slots__ = ("holds",)
+
+    def __init__(self, holds: bool):
+        self.holds = bool(holds)
+
+    def __bool__(self):
+        return self.holds
+
+    def __eq__(self, other):
+        return bool(self) == bool(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "holds" if self.holds else "does not hold"
+
+    def _ipython_display_(self):
+        pass
 
 
 class _Markdown:

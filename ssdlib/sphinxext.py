@@ -159,7 +159,20 @@ def _always_outdated(app, env, added, changed, removed):
     return [page] if page in env.found_docs else []
 
 
+def _singlehtml_nodes(app):
+    """Give the single-page HTML builder (the source of the book's PDF) the HTML visitors of
+    nodes that extensions register for the ``html`` builder only (myst-nb's hidden code
+    cells, sphinx-proof's and sphinx-exercise's blocks)."""
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for node, visitors in handlers.get("html", {}).items():
+        single.setdefault(node, visitors)
+
+
 def setup(app):
+    app.connect("builder-inited", _singlehtml_nodes)
     app.add_config_value("claims_ledger_page", "book/claims", "env")
     app.add_directive("claims-ledger", ClaimsLedger)
     app.connect("env-get-outdated", _always_outdated)

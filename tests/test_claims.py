@@ -59,7 +59,7 @@ def test_fmt_typesets_numbers():
 
 def test_check_records_and_saves(tmp_path, monkeypatch):
     ledger = _ledger(tmp_path, monkeypatch)
-    assert _ok(ledger) is True
+    assert _ok(ledger)
     data = json.loads((tmp_path / "demo.json").read_text())
     assert len(data["checks"]) == 1
     rec = data["checks"][0]
@@ -76,7 +76,7 @@ def test_a_flipped_check_raises_with_its_name_and_value(tmp_path, monkeypatch):
 
 def test_an_erratum_that_holds_raises(tmp_path, monkeypatch):
     ledger = _ledger(tmp_path, monkeypatch)
-    assert _ok(ledger, "proof of Lemma B.2, eq. (55)", holds=False, **ERRATUM) is False
+    assert not _ok(ledger, "proof of Lemma B.2, eq. (55)", holds=False, **ERRATUM)
     with pytest.raises(ClaimError, match="erratum"):
         _ok(ledger, "proof of Lemma B.2, eq. (55)", holds=True, **ERRATUM)
 
@@ -188,3 +188,12 @@ def test_chapters_with_ledger_reads_the_name_each_chapter_gives(tmp_path):
             return str(tmp_path / f"{docname}.md")
 
     assert _chapters_with_ledger(Env()) == {"kkt"}
+
+
+def test_outcome_is_a_bool_that_shows_nothing(tmp_path, monkeypatch):
+    ledger = _ledger(tmp_path, monkeypatch)
+    out = _ok(ledger)
+    assert out and out == True and repr(out) == "holds"  # noqa: E712
+    assert out._ipython_display_() is None
+    out = _ok(ledger, "proof of Lemma B.2, eq. (55)", holds=False, **ERRATUM)
+    assert not out and repr(out) == "does not hold"

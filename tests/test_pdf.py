@@ -1,0 +1,111 @@
+"""The PDF of the book (``make pdf``): complete, with every chapter and figure, math typeset.
+
+Reads ``_build/pdf/ssd-book.pdf`` and ``ssd-book-instructors.pdf`` with poppler's ``pdftotext``
+and ``pdfimages`` and compares them with the single-page HTML they were printed from.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = ROOT / "_build" / "pdf"
+SINGLE = ROOT / "_build" / "singlehtml" / "book" / "intro.html"
+
+pytestmark = pytest.mark.pdf
+
+
+def _text(pdf: Path) -> str:
+    if not pdf.is_file():
+        pytest.fail(f"{pdf} is missing: run `make pdf`", pytrace=False)
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: apt-get install poppler-utils", pytrace=False)
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return re.sub(r"\s+", " ", out)
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+
+
+def _chapter_titles() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    titles = []
+    for f in files:
+        text = (ROOT / f"{f}.md").read_text(encoding="utf-8")
+        title = re.search(r"^# (.+)$", text, re.M).group(1)
+        titles.append(re.sub(r"`([^`]*)`", r"\1", title).strip())
+    return titles
+
+
+class _Figures(HTMLParser):
+    """Figure numbers ("Fig. 4.3") of the single-page HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.numbers: list[str] = []
+        self._in = False
+
+    def handle_starttag(self, tag, attrs):
+        self._in = tag == "span" and ("class", "caption-number") in attrs
+
+    def handle_data(self, data):
+        if self._in and data.strip().startswith("Fig"):
+            self.numbers.append(data.strip())
+            self._in = False
+
+
+@pytest.fixture(scope="module")
+def student():
+    return _text(PDF / "ssd-book.pdf")
+
+
+@pytest.fixture(scope="module")
+def instructors():
+    return _text(PDF / "ssd-book-instructors.pdf")
+
+
+def test_every_chapter_title(student):
+    missing = [t for t in _chapter_titles() if t not in student]
+    assert not missing, f"chapter titles missing from the PDF: {missing}"
+
+
+def test_every_figure_with_its_caption(student):
+    assert SINGLE.is_file(), f"{SINGLE} is missing: run `make pdf`"
+    figs = _Figures()
+    figs.feed(SINGLE.read_text(encoding="utf-8"))
+    assert len(figs.numbers) >= 20, figs.numbers
+    missing = [n for n in figs.numbers if n not in student]
+    assert not missing, f"figure captions missing from the PDF: {missing}"
+    images = subprocess.run(["pdfimages", "-list", str(PDF / "ssd-book.pdf")], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]
+    assert len(images) >= len(figs.numbers)
+
+
+@pytest.mark.parametrize("which", ["student", "instructors"])
+def test_no_untypeset_math(which, request):
+    text = request.getfixturevalue(which)
+    for raw in ("\\(", "\\)", "\\[", "$$", "\\frac", "\\alpha", "\\eps"):
+        assert raw not in text, f"untypeset TeX {raw!r} in the {which} PDF"
+    dollars = re.findall(r"\$[^$\s][^$]{0,80}\$", text)
+    assert not dollars, f"$...$ left in the {which} PDF: {dollars[:5]}"
+
+
+def test_theorem_blocks_and_exercises(student):
+    for word in ("Theorem", "Proposition", "Lemma", "Exercise"):
+        assert word in student
+
+
+def test_instructors_pdf_shows_the_solutions(student, instructors):
+    assert _pages(PDF / "ssd-book-instructors.pdf") > _pages(PDF / "ssd-book.pdf")
+    assert len(instructors) > len(student) * 1.05
