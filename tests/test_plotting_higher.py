@@ -15,6 +15,7 @@ from ssdlib.plotting import (
     plot_depth_trajectories,
     plot_v_orders,
 )
+from ssdlib.plotting.higher import markdown_table
 
 
 def paper_map(beta, v, H):
@@ -167,3 +168,19 @@ def test_explorer_path_and_validation(problem, flows):
     np.testing.assert_array_equal(dual2.get_ydata(), tr.dual[:, 1])
     with pytest.raises(ValueError, match="N = 1 and D = 2"):
         plot_depth_explorer(flows[0])
+
+
+def test_dual_check_default_is_the_papers_map(flows):
+    explicit = plot_depth_dual_check(flows, paper_map)
+    default = plot_depth_dual_check(flows)
+    for ax1, ax2 in zip(explicit.axes, default.axes, strict=True):
+        for l1, l2 in zip(ax1.get_lines(), ax2.get_lines(), strict=True):
+            np.testing.assert_allclose(l1.get_ydata(), l2.get_ydata(), rtol=1e-12)
+
+
+def test_markdown_table_rows_and_validation():
+    table = markdown_table([(2, "0.105"), (6, "1.000")], header=("H", "top share"))
+    lines = table._repr_markdown_().splitlines()
+    assert lines == ["| H | top share |", "|---|---|", "| 2 | 0.105 |", "| 6 | 1.000 |"]
+    with pytest.raises(ValueError, match="one value per column"):
+        markdown_table([(2, "0.1", "x")], header=("H", "top share"))

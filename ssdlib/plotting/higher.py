@@ -4,7 +4,8 @@ The paper (Wang and Klabjan, UAI 2025) states its depth-H extension in the last 
 Section 3 without proof or figure. These figures show the checks of that paragraph: the dual
 dynamics (eq. 20) along depth-H flows, the potential the paper states against the one the flow
 follows, the order of the parameter ``v`` in ``eps``, the limit ``H -> infinity`` and the
-sparsity that depth brings.
+sparsity that depth brings, and the tables of computed values that go with them
+(:func:`markdown_table`). The numerics are in :mod:`ssdlib.depth`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+
+from ..claims import _Markdown
+from ..depth import dual_rhs, paper_mirror_map, paper_rate_fit
+from ..fits import loglog_slope
 
 __all__ = [
     "plot_depth_dual_check",
@@ -41,23 +46,13 @@ def _depth_colors(depths):
     return {H: cmap(0.85 * i / n) for i, H in enumerate(depths)}
 
 
-def _dual_rhs(traj):
-    """Right-hand side of eq. (20): ``-sgn(beta) grad_u L / (|grad_u L| + eps)``.
-
-    ``sgn(beta)`` is ``sgn(x_i y)`` for ``t > 0`` (``traj.sign``); at ``t = 0``,
-    where ``beta = 0``, that is the sign the flow leaves 0 with.
-    """
-    g = traj.grad_u
-    return -traj.sign * g / (np.abs(g) + traj.eps)
-
-
 def _vlines(ax, traj):
     for val, style in ((traj.T0, ":"), (traj.T, "--")):
         if np.isfinite(val) and val > 0:
             ax.axvline(val, color="0.5", lw=0.8, ls=style)
 
 
-def plot_depth_dual_check(trajs, paper_map, *, coord=0, every=None):
+def plot_depth_dual_check(trajs, paper_map=paper_mirror_map, *, coord=0, every=None):
     """Dual dynamics (eq. 20 of the paper) along depth-H flows, against the paper's potential.
 
     One panel per trajectory. Each shows, for coordinate ``coord``, the right-hand side of
@@ -74,9 +69,9 @@ def plot_depth_dual_check(trajs, paper_map, *, coord=0, every=None):
     ----------
     trajs : sequence of Trajectory
         Smoothed-sign-descent flows, typically of depths 2, 3, 4, 6, on dense time grids.
-    paper_map : callable
+    paper_map : callable, optional
         ``paper_map(beta, v, depth)``, the gradient of the potential under test, arrays of
-        shape (T, D).
+        shape (T, D); default the paper's, :func:`ssdlib.depth.paper_mirror_map`.
     coord : int
         Coordinate shown.
     every : int, optional
@@ -96,13 +91,13 @@ def plot_depth_dual_check(trajs, paper_map, *, coord=0, every=None):
         ax.set_axis_off()
     for ax, tr in zip(axes[:k], trajs, strict=True):
         t = tr.t
-        rhs = _dual_rhs(tr)
+        rhs = dual_rhs(tr)
         # beta(0) = 0 is the kink of both potentials: central differences that use
         # t = 0 (indices 0 and 1) are dropped
         k = slice(2, None)
         fd = np.gradient(tr.dual, t, axis=0)[k]
         fp = np.gradient(paper_map(tr.beta, tr.v, tr.depth), t, axis=0)[k]
-        c = np.sum(fp[:-1] * rhs[k][:-1]) / np.sum(fp[:-1] ** 2)
+        c = paper_rate_fit(tr, paper_map).c
         step = every or max(len(t) // 40, 1)
         ax.plot(t, rhs[:, coord], color="C0", lw=1.6, label="rhs of (20)")
         ax.plot(t[k][::step], fd[::step, coord], "o", ms=3.5, mfc="none", color="C1",
@@ -152,10 +147,9 @@ def plot_depth_trajectories(trajs):
 
 
 def _slope(x, y):
+    """Log-log slope over the positive values (a legend label), NaN with fewer than two."""
     ok = (y > 0) & np.isfinite(y)
-    if ok.sum() < 2:
-        return np.nan
-    return float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0])
+    return loglog_slope(x[ok], y[ok]).slope if ok.sum() >= 2 else np.nan
 
 
 def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
@@ -419,3 +413,26 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
     bx.set_title(r"(b) primal (solid) and dual $\mathrm{sgn}(\beta)u$ (dashed)", fontsize=10)
     bx.legend(fontsize=7, ncol=2, loc="best")
     return fig
+
+
+def markdown_table(rows, header):
+    """A table of computed values (not of checks: those are shown by ``Ledger.table``).
+
+    Parameters
+    ----------
+    rows : sequence of sequence
+        One entry per row, each with one value per column (shown with ``str``).
+    header : sequence of str
+
+    Returns
+    -------
+    object
+        Displayed as Markdown by Jupyter and the book.
+    """
+    header = [str(h) for h in header]
+    rows = [[str(c) for c in r] for r in rows]
+    if not header or any(len(r) != len(header) for r in rows):
+        raise ValueError("every row of `rows` must have one value per column of `header`.")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return _Markdown("\n".join(lines))
