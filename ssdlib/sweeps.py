@@ -63,6 +63,20 @@ def _positive(name, value):
     return value
 
 
+def _pairs(alpha, eps):
+    """``alpha`` and ``eps`` broadcast to one 1-dimensional shape, validated."""
+    try:
+        alpha, eps = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha, dtype=float)),
+                                         np.atleast_1d(np.asarray(eps, dtype=float)))
+    except ValueError as exc:
+        raise ValueError("`alpha` and `eps` must broadcast to one shape.") from exc
+    if alpha.ndim != 1:
+        raise ValueError("`alpha` and `eps` must broadcast to a 1-dimensional array.")
+    if np.any(~(alpha > 0)) or np.any(~(eps >= 0)):
+        raise ValueError("`alpha` must be positive and `eps` non-negative.")
+    return alpha, eps
+
+
 def eps_upper(problem, alpha, *, margin=1e-12):
     """The largest ``eps`` such that ``(alpha, eps)`` satisfies Assumption 3.3.
 
@@ -174,10 +188,7 @@ def random_admissible_blocks(n, alpha, eps, *, seed=0, lam_range=(0.5, 5.0),
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError("`n` must be a positive integer.")
-    alpha, eps = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha, dtype=float)),
-                                     np.atleast_1d(np.asarray(eps, dtype=float)))
-    if np.any(~(alpha > 0)) or np.any(~(eps >= 0)):
-        raise ValueError("`alpha` must be positive and `eps` non-negative.")
+    alpha, eps = _pairs(alpha, eps)
     for name, (lo, hi) in (("lam_range", lam_range), ("y_range", y_range)):
         if not 0 < lo < hi:
             raise ValueError(f"`{name}` must be (low, high) with 0 < low < high.")
@@ -258,10 +269,7 @@ def kkt_sweep(problem, alpha, eps, **options):
         If ``problem`` does not satisfy Assumption 3.8, or on invalid ``alpha``/``eps``.
     """
     _require_problem(problem)
-    alpha, eps = np.broadcast_arrays(np.atleast_1d(np.asarray(alpha, dtype=float)),
-                                     np.atleast_1d(np.asarray(eps, dtype=float)))
-    if alpha.ndim != 1:
-        raise ValueError("`alpha` and `eps` must broadcast to a 1-dimensional array.")
+    alpha, eps = _pairs(alpha, eps)
     t0 = time.perf_counter()
     runs = simulate_batch(problem, alpha, eps, **options)
     seconds = time.perf_counter() - t0

@@ -131,6 +131,10 @@ def test_kkt_sweep_validation(prob):
         kkt_sweep(Problem(np.array([[1.0, 2.0, 3.0]]), np.array([1.0])), 0.1, 0.01)
     with pytest.raises(ValueError, match="1-dimensional"):
         kkt_sweep(prob, np.ones((2, 2)) * 0.1, 0.01)
+    with pytest.raises(ValueError, match="`alpha` must be positive"):
+        kkt_sweep(prob, -0.1, 0.01)
+    with pytest.raises(ValueError, match="broadcast to one shape"):
+        kkt_sweep(prob, [0.1, 0.2], [0.01, 0.02, 0.03])
 
 
 def test_block_margins_theorem_3_9_holds_and_follows_the_bounds(prob, monkeypatch):
