@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import ssdlib.stages as stages
-from ssdlib import Problem, simulate
+from ssdlib import Problem, sign_flow_hitting_times, simulate
+from ssdlib.instances import NoAdmissibleSeedError
 from ssdlib.reference import ReferenceFlowError
 from ssdlib.reference import reference_flow as log_weight_flow
 from ssdlib.stages import weight_flow
@@ -125,3 +126,243 @@ def test_weight_flow_lets_a_weight_cross_zero(fig1, monkeypatch):
     monkeypatch.setattr(stages, "weight_velocity", pushed)
     flow = weight_flow(fig1, 0.1, 0.01, [0.0, 0.05, 0.2])
     assert np.allclose(flow.w_minus[:, 0], [0.1, 0.05, -0.1], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# block structure and instances
+
+
+def test_abs_xy_and_block_index_by_loops(fig1):
+    xy, n_of = stages.abs_xy(fig1), stages.block_index(fig1)
+    for i in range(fig1.D):
+        rows = np.flatnonzero(fig1.X[:, i])
+        assert rows.size == 1
+        assert n_of[i] == rows[0]
+        assert xy[i] == pytest.approx(abs(fig1.X[rows[0], i] * fig1.y[rows[0]]), rel=1e-15)
+
+
+def test_block_helpers_need_assumption_3_2():
+    dense = Problem(np.ones((2, 3)), np.ones(2))
+    for fn in (stages.abs_xy, stages.block_index):
+        with pytest.raises(ValueError, match="Assumption 3.2"):
+            fn(dense)
+
+
+def _eq_18_19(problem, alpha, eps):
+    """Assumption 3.3 typed from the paper: eq. (18) and eq. (19) for every coordinate."""
+    for n, b in enumerate(problem.blocks):
+        ax, ay = np.abs(problem.X[n, b]), abs(problem.y[n])
+        s = ax.sum()
+        if np.any(eps > ax * ay**1.5 / (9 * np.sqrt(2 * s))):
+            return False
+        if np.any(alpha < 9 * eps / (4 * ax * ay)) or alpha > np.sqrt(ay / (2 * s)) / 3:
+            return False
+    return True
+
+
+def test_figure1_seed_search_against_its_criteria():
+    eps = (0.002, 0.01)
+    found = stages.figure1_seed_search([3, 2], 0.1, eps, seeds=range(40))
+    seeds = {s for _, s in found.candidates}
+    for seed in range(40):
+        prob = Problem.random_blocks([3, 2], seed)
+        ok = all(_eq_18_19(prob, 0.1, e) for e in eps)
+        if ok:
+            t_star = sign_flow_hitting_times(prob, 0.1)
+            ok = t_star.max() <= 0.9 and abs(t_star[0] - t_star[1]) >= 0.2
+        assert ok == (seed in seeds), seed
+    best = max(seeds, key=lambda s: min(
+        np.ptp(np.abs(Problem.random_blocks([3, 2], s).X[n, b]))
+        / np.abs(Problem.random_blocks([3, 2], s).X[n, b]).max()
+        for n, b in enumerate(Problem.random_blocks([3, 2], s).blocks)))
+    assert found.seed == best
+
+
+def test_figure1_seed_search_errors():
+    with pytest.raises(NoAdmissibleSeedError, match="no seed"):
+        stages.figure1_seed_search([3, 2], 0.1, (0.01,), seeds=range(5), t_max=1e-3)
+    with pytest.raises(ValueError, match="`sizes`"):
+        stages.figure1_seed_search([3], 0.1, (0.01,))
+    with pytest.raises(ValueError, match="`eps`"):
+        stages.figure1_seed_search([3, 2], 0.1, ())
+
+
+def test_admissible_instance_is_the_first_seed_and_centred():
+    inst = stages.admissible_instance([2, 2, 2], 0.005)
+    ax = np.abs(inst.problem.X)
+    ay = np.abs(inst.problem.y)
+    xy = np.abs(inst.problem.X.T @ inst.problem.y)
+    lo = np.max(9 * 0.005 / (4 * xy))
+    hi = np.min(np.sqrt(ay / (2 * ax.sum(axis=1))) / 3)
+    assert inst.alpha == pytest.approx(np.sqrt(lo * hi), rel=1e-12)
+    assert _eq_18_19(inst.problem, inst.alpha, 0.005)
+    for seed in range(1, inst.seed):  # every earlier seed fails eq. (18) or has no alpha
+        prob = Problem.random_blocks([2, 2, 2], seed)
+        assert not any(_eq_18_19(prob, a, 0.005) for a in np.geomspace(1e-4, 1.0, 400))
+    with pytest.raises(NoAdmissibleSeedError):
+        stages.admissible_instance([2, 2], 10.0, seeds=range(1, 5))
+
+
+@pytest.fixture(scope="module")
+def fine(fig1):
+    return stages.fine_run(fig1, 0.1, 0.01, n_grid=401, n_fd=40)
+
+
+def test_fine_run_grid_and_triplets(fine):
+    tr, (km, k0, kp) = fine.traj, fine.fd_index
+    assert tr.t[0] == 0.0 and tr.t[-1] == pytest.approx(1.05 * tr.t_converged, rel=1e-12)
+    assert np.allclose(tr.t[k0] - tr.t[km], 1e-6, rtol=1e-6)
+    assert np.allclose(tr.t[kp] - tr.t[k0], 1e-6, rtol=1e-6)
+    assert km.size == 40 and np.all(tr.t[k0] < tr.t_converged)
+
+
+def test_fine_run_validation(fig1):
+    with pytest.raises(ValueError, match="`n_grid`"):
+        stages.fine_run(fig1, 0.1, 0.01, n_grid=1)
+    with pytest.raises(ValueError, match="`delta`"):
+        stages.fine_run(fig1, 0.1, 0.01, delta=0.1)
+
+
+def test_flow_grid_matches_single_runs(fig1):
+    t = np.linspace(0.0, 1.0, 51)
+    grid = stages.flow_grid(fig1, [0.05, 0.1], [0.002, 0.01], t)
+    assert set(grid) == {(a, e) for a in (0.05, 0.1) for e in (0.002, 0.01)}
+    single = simulate(fig1, 0.05, 0.01, t_eval=t)
+    assert np.abs(grid[(0.05, 0.01)].u - single.u).max() < 100 * RTOL
+
+
+# ----------------------------------------------------------------------------
+# measurements, against closed forms and independent computations
+
+
+def test_wrong_way_step_closed_form():
+    u = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 0.6]])
+    v = np.array([[1.0, 1.0], [0.9, 1.2], [0.8, 1.0]])
+    assert stages.wrong_way_step(u, v) == pytest.approx(0.5)  # u_0 falls by 0.5
+    steps = np.cumsum(np.ones((3, 2)), axis=0)  # u up by 1, v down by 1 at every step
+    assert stages.wrong_way_step(steps, -steps) == -1.0
+    with pytest.raises(ValueError, match="`u` and `v`"):
+        stages.wrong_way_step(u, v[:2])
+
+
+@pytest.fixture(scope="module")
+def sign_flow(fig1):
+    """The eps = 0 closed form, on a grid that contains T0 = alpha and T = min t*."""
+    t_star = sign_flow_hitting_times(fig1, 0.1)
+    t = np.unique(np.concatenate([np.linspace(0.0, 1.0, 201), [0.1, t_star.min()]]))
+    return simulate(fig1, 0.1, 0.0, t_eval=t)
+
+
+def test_measures_on_sign_flow_closed_form(fig1, sign_flow):
+    """u = alpha + t, v = max(alpha - t, 0) until the block's residual vanishes."""
+    tr = sign_flow
+    assert np.allclose(stages.sd_slope(tr), 1.0, rtol=0, atol=1e-12)
+    assert stages.initial_deviation(tr) < 1e-12
+    assert np.all(stages.block_spread(tr) == 0.0)
+    assert stages.order_gap(tr) == 0.0
+    assert stages.residual_sign_margin(tr) >= -1e-15
+    assert stages.residual_increase(tr) <= 1e-15
+    # at the end every block has |y| = sum |x_k| u_k^2 (v = 0), the largest ratio of the bound
+    ax, ay = np.abs(fig1.X).sum(axis=1), np.abs(fig1.y)
+    assert stages.u_bound_ratio(tr) == pytest.approx(np.max(ay / (ay + 0.01 * ax)), rel=1e-12)
+
+
+def test_sd_slope_needs_a_sign_descent_stage(sign_flow):
+    import dataclasses
+    with pytest.raises(ValueError, match="no sign descent stage"):
+        stages.sd_slope(dataclasses.replace(sign_flow, T=sign_flow.T0))
+
+
+def test_residual_at_interpolates(fine):
+    tr = fine.traj
+    k = 17
+    assert np.allclose(stages.residual_at(tr, tr.t[k]), np.abs(tr.residual[k] / tr.problem.y))
+    mid = 0.5 * (tr.t[k] + tr.t[k + 1])
+    want = 0.5 * np.abs(tr.residual[k] + tr.residual[k + 1]) / np.abs(tr.problem.y)
+    assert np.allclose(stages.residual_at(tr, mid), want, rtol=1e-12)
+    with pytest.raises(ValueError, match="`t`"):
+        stages.residual_at(tr, 10.0)
+
+
+def test_v_bound_ratio_and_scaled_v_inf_by_loops(fine):
+    tr = fine.traj
+    xy = np.abs(tr.problem.X.T @ tr.problem.y)
+    want = max(tr.v[k, i] * xy[i] / (2 * tr.eps)
+               for k in range(len(tr.t)) if tr.t[k] >= tr.T0 for i in range(tr.problem.D))
+    assert stages.v_bound_ratio(tr) == pytest.approx(want, rel=1e-14)
+    assert stages.scaled_v_inf(tr) == pytest.approx(np.max(tr.v_inf * xy / (2 * tr.eps)))
+
+
+def test_decay_exponent_ratio_by_loops(fine):
+    tr = fine.traj
+    lo, hi = stages.decay_exponent_ratio(tr)
+    m = tr.t >= tr.T0
+    t = tr.t[m]
+    ratios = []
+    for n, b in enumerate(tr.problem.blocks):
+        r = np.abs(tr.residual[m, n])
+        integral = np.concatenate([[0.0], np.cumsum(np.diff(t) * (r[1:] + r[:-1]) / 2)])
+        for i in b:
+            expo = abs(tr.problem.X[n, i]) * integral / (2 * tr.eps)
+            v = tr.v[m, i]
+            ok = (expo > 1e-2) & (v > 1e-250)
+            ratios.extend(np.log(v[0] / v[ok]) / expo[ok])
+    assert lo == pytest.approx(min(ratios), rel=1e-10)
+    assert hi == pytest.approx(max(ratios), rel=1e-10)
+
+
+def test_dual_fd_error_small_and_able_to_fail(fine):
+    import dataclasses
+    assert stages.dual_fd_error(fine) < 1e-4
+    wrong = stages.FineRun(dataclasses.replace(fine.traj, eps=3 * fine.traj.eps), fine.fd_index)
+    assert stages.dual_fd_error(wrong) > 1e-2
+    with pytest.raises(ValueError, match="`run`"):
+        stages.dual_fd_error(fine.traj)
+
+
+def test_hessian_errors_sign_of_the_paper():
+    pos = Problem([[1.0, 0.6]], [1.0])  # x_i y > 0: every beta_i >= 0
+    tr = simulate(pos, 0.1, 0.01, t_eval=np.linspace(0.0, 0.8, 81))
+    h = stages.hessian_errors(tr)
+    assert h.n_negative == 0 and h.book < 1e-6 and h.paper < 1e-6
+    neg = Problem([[1.0, -0.6]], [1.0])  # beta_2 < 0: the paper's sign is wrong there
+    h = stages.hessian_errors(simulate(neg, 0.1, 0.01, t_eval=np.linspace(0.0, 0.8, 81)))
+    assert h.n_negative > 0 and h.book < 1e-6 and h.paper == pytest.approx(2.0, abs=1e-6)
+
+
+def test_convergence_stage_by_loops(fine):
+    tr = fine.traj
+    res = stages.convergence_stage(tr)
+    f = np.abs(tr.grad_u) / tr.eps
+    after, eq51, first_times = 0.0, 0.0, []
+    for n, b in enumerate(tr.problem.blocks):
+        m = np.abs(tr.problem.X[n, b]).min()
+        for i in b:
+            k = next(k for k in range(len(tr.t)) if f[k, i] <= 1)
+            first_times.append(tr.t[k])
+            after = max(after, f[k:, i].max())
+            bound = m / (2 * abs(tr.problem.X[n, i]))
+            eq51 = max(eq51, abs(tr.residual[k - 1, n] / tr.problem.y[n]) / bound)
+    assert res.after_max == pytest.approx(after, rel=1e-14)
+    assert res.eq51_ratio == pytest.approx(eq51, rel=1e-12)
+    step = np.diff(tr.t).max()
+    assert res.grid_offset == pytest.approx(abs(min(first_times) - tr.T) / step, rel=1e-12)
+
+
+def test_coordinate_stage_index_needs_the_whole_stage(fig1):
+    short = simulate(fig1, 0.1, 0.01, t_eval=np.linspace(0.0, 0.2, 21))
+    with pytest.raises(ValueError, match="extend its grid"):
+        stages.coordinate_stage_index(short)
+
+
+def test_limit_gap(fig1):
+    tr = simulate(fig1, 0.1, 0.01)
+    flow = weight_flow(fig1, 0.1, 0.01, np.linspace(0.0, 1.05 * tr.t_converged, 50))
+    assert stages.limit_gap(tr, flow) < 1e-8
+    with pytest.raises(ValueError, match="`flow`"):
+        stages.limit_gap(tr, tr)
+
+
+def test_measures_reject_non_trajectories(fig1):
+    with pytest.raises(ValueError, match="`traj`"):
+        stages.order_gap(fig1)
