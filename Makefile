@@ -25,7 +25,7 @@ export CHROMIUM
 
 LINT_DIRS := $(wildcard ssdlib tests benchmarks tools)
 
-.PHONY: book test env lint unit chapters browser chromium poppler pdf pdf-test bench clean distclean
+.PHONY: book test env lint unit chapters browser chromium poppler pdf pdf-test bench mutation clean distclean
 
 ## Environment: created once; reinstalled only when requirements.txt or pyproject.toml change.
 env: $(STAMP)
@@ -104,6 +104,13 @@ poppler:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## Mutation testing of the core modules (mutation/config.toml) against the fast unit tests; not
+## part of `make test`. Prints the score per module and the surviving mutants; fails below the
+## configured score. `make mutation MODULES="bounds mirror"` reruns some modules only.
+mutation: $(STAMP)
+	@$(BIN)/python -m pip install --disable-pip-version-check -q mutmut==3.8.1
+	nice -n 19 $(BIN)/python mutation/run.py $(if $(MODULES),--modules $(MODULES))
 
 clean:
 	rm -rf _build .jupyter_cache

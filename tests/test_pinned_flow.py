@@ -1,0 +1,267 @@
+"""Trajectories of ssdlib.flow on the whole output grid, pinned to independent solutions.
+
+* eps = 0: the sign flow on a hand-made instance whose hitting times are simple numbers
+  (derived in the comments), compared entry by entry on every grid point, for depth 2 and 3;
+  the discrete sign descent, which on that instance visits the flow's points exactly.
+* eps > 0 and gradient flow: Radau at rtol 1e-13 on the 2D-dimensional system in ``w``, written
+  here from eq. (8) alone; the stage times T0 and T located on that reference by root finding.
+
+Errors are measured in tolerance units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+import ssdlib as S
+
+# Two blocks. Block 0: x = (1.5, -0.5), |y| = 0.25, A = sum|x| = 2; block 1: x = (2,), y = -4.5.
+# alpha = 1/4. Sign flow (H = 2): while t <= alpha, A((alpha+t)^2 - (alpha-t)^2) = 8 alpha t,
+# so block 0 stops at t0* = 0.25 / 2 = 1/8; block 1 needs A (alpha+t)^2 = 4.5 after v = 0:
+# alpha + t = 3/2, t1* = 5/4. X^T y = (0.375, -0.125, -9): u = w+ on column 0, w- on 1 and 2.
+X_HAND = np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]])
+Y_HAND = np.array([0.25, -4.5])
+ALPHA = 0.25
+TSTAR = np.array([0.125, 1.25])
+
+
+def hand_problem():
+    return S.Problem(X_HAND, Y_HAND)
+
+
+def grads(X, y, wp, wm, H=2):
+    """dL/dw+ and dL/dw- of L = 1/4 |X (w+^H - w-^H) - y|^2, rows of wp, wm are points."""
+    g_beta = 0.5 * ((wp**H - wm**H) @ X.T - y) @ X  # grad_beta L
+    return H * wp ** (H - 1) * g_beta, -H * wm ** (H - 1) * g_beta
+
+
+def check_fields(tr, X, y, wp, wm, H, tol, scale=1.0):
+    """Every per-time field of ``tr`` against the weights wp, wm (T, D) of a reference."""
+    sign = np.where(X.T @ y > 0, 1.0, -1.0)
+    dom = sign > 0
+    beta = wp**H - wm**H
+    gp, gm = grads(X, y, wp, wm, H)
+    ref = {
+        "w_plus": wp, "w_minus": wm, "beta": beta,
+        "u": np.where(dom, wp, wm), "v": np.where(dom, wm, wp),
+        "dual": sign * np.where(dom, wp, wm),
+        "grad_u": np.where(dom, gp, gm), "grad_v": np.where(dom, gm, gp),
+        "residual": y - beta @ X.T,
+    }
+    np.testing.assert_array_equal(tr.sign, sign)
+    for name, val in ref.items():
+        err = np.max(np.abs(getattr(tr, name) - val)) / (tol * scale)
+        assert err < 1, f"{name}: {err:.2f} tolerance units"
+
+
+def test_hand_instance_hitting_times():
+    got = S.sign_flow_hitting_times(hand_problem(), ALPHA)
+    assert np.max(np.abs(got - TSTAR)) < 1e-15
+
+
+@pytest.mark.parametrize("t_eval", [np.linspace(0.0, 1.5, 13), np.linspace(0.0, 1.5, 301)])
+def test_sign_flow_on_the_whole_grid(t_eval):
+    tr = S.simulate(hand_problem(), ALPHA, 0.0, t_eval=t_eval)
+    tau = np.minimum(t_eval[:, None], np.array([TSTAR[0], TSTAR[0], TSTAR[1]])[None, :])
+    U, V = ALPHA + tau, np.maximum(ALPHA - tau, 0.0)
+    dom = np.array([True, False, False])
+    wp, wm = np.where(dom, U, V), np.where(dom, V, U)
+    np.testing.assert_array_equal(tr.t, t_eval)
+    assert np.all(tr.w_plus >= 0) and np.all(tr.w_minus >= 0)
+    check_fields(tr, X_HAND, Y_HAND, wp, wm, 2, 1e-15, scale=10.0)
+    # stage times: T0 = max_n min(alpha, t_n*) (v reaches 0 or the block stops), T = min t_n*
+    assert tr.T0 == 0.25 and tr.T == 0.125
+    assert tr.t_converged == 1.25 and tr.method == "sign" and tr.eps == 0.0 and tr.nfev == 0
+    np.testing.assert_allclose(tr.w_plus_inf, [0.375, 0.125, 0.0], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(tr.w_minus_inf, [0.125, 0.375, 1.5], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(tr.u_inf, [0.375, 0.375, 1.5], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(tr.v_inf, [0.125, 0.125, 0.0], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(tr.beta_inf, [0.125, -0.125, -2.25], rtol=0, atol=1e-15)
+
+
+def test_sign_flow_default_grids():
+    P = hand_problem()
+    tr = S.simulate(P, ALPHA, 0.0)
+    np.testing.assert_array_equal(tr.t, np.linspace(0.0, 1.1 * 1.25, 401))
+    tr = S.simulate(P, ALPHA, 0.0, t_max=2.0)
+    np.testing.assert_array_equal(tr.t, np.linspace(0.0, 2.0, 401))
+    np.testing.assert_allclose(tr.beta[-1], [0.125, -0.125, -2.25], rtol=0, atol=1e-15)
+
+
+def test_sign_flow_depth_3_on_the_whole_grid():
+    # H = 3: (alpha+t)^3 - (alpha-t)^3 = 6 alpha^2 t + 2 t^3 while t <= alpha.
+    # Block 0 with |y| = 0.1: 2 (6/16 t + 2 t^3) = 0.1, i.e. 4 t^3 + 0.75 t - 0.1 = 0.
+    # Block 1 (|y| = 4.5, A = 2): A (2 alpha)^3 = 0.25 < 4.5, so t1* = 2.25^(1/3) - 1/4.
+    P = S.Problem(X_HAND, [0.1, -4.5])
+    roots = np.roots([4.0, 0.0, 0.75, -0.1])
+    t0 = float(roots[np.abs(roots.imag) < 1e-12].real.max())
+    t1 = 2.25 ** (1 / 3) - 0.25
+    assert 0 < t0 < ALPHA
+    got = S.sign_flow_hitting_times(P, ALPHA, depth=3)
+    assert np.max(np.abs(got - [t0, t1])) < 4e-16 * 4
+    t_eval = np.linspace(0.0, 1.2, 97)
+    tr = S.simulate(P, ALPHA, 0.0, depth=3, t_eval=t_eval)
+    tau = np.minimum(t_eval[:, None], np.array([t0, t0, t1])[None, :])
+    U, V = ALPHA + tau, np.maximum(ALPHA - tau, 0.0)
+    dom = np.array([True, False, False])
+    check_fields(tr, P.X, P.y, np.where(dom, U, V), np.where(dom, V, U), 3, 1e-14)
+    assert abs(tr.T - t0) < 1e-15 and tr.T0 == ALPHA and tr.depth == 3
+
+
+def test_sign_descent_visits_the_sign_flow_exactly():
+    # eta = 1/8: block 0 reaches r = 0 after one step, block 1 after ten (w- = 1/4 + 10/8 = 3/2),
+    # and both stay there (sign(0) = 0); before that every weight moves by exactly eta.
+    P = hand_problem()
+    d = S.sign_descent(P, ALPHA, 0.0, 0.125, 12, record_every=5)
+    np.testing.assert_array_equal(d.t, [0.0, 0.625, 1.25, 1.5])
+    f = S.simulate(P, ALPHA, 0.0, t_eval=d.t)
+    for name in ("w_plus", "w_minus", "beta", "grad_u", "grad_v", "residual"):
+        np.testing.assert_allclose(getattr(d, name), getattr(f, name), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(d.beta_inf, [0.125, -0.125, -2.25], rtol=0, atol=1e-15)
+    assert d.nfev == 12 and d.message == "12 steps" and d.method == "discrete"
+    # the first recorded times at which the stage conditions hold (eps = 0: gradients vanish)
+    assert d.T0 == 0.625 and d.T == 0.625
+    assert d.t_converged == 1.5
+
+
+@pytest.mark.parametrize("steps,every,t", [(1, 1, [0, 1]), (3, 2, [0, 2, 3]), (4, 2, [0, 2, 4]),
+                                           (5, 10, [0, 5])])
+def test_sign_descent_step_counts(steps, every, t):
+    d = S.sign_descent(hand_problem(), ALPHA, 0.01, 0.5, steps, record_every=every)
+    np.testing.assert_array_equal(d.t, 0.5 * np.array(t, float))
+    assert d.nfev == steps and d.beta.shape == (len(t), 3)
+
+
+def test_sign_descent_one_smoothed_step_by_hand():
+    # at w = alpha: grad_beta L = -X^T y / 2 = (-0.1875, 0.0625, 4.5);
+    # dL/dw+ = 2 alpha grad_beta L, dL/dw- = -2 alpha grad_beta L
+    eta, eps = 0.1, 0.05
+    gb = np.array([-0.1875, 0.0625, 4.5])
+    gp, gm = 2 * ALPHA * gb, -2 * ALPHA * gb
+    wp1 = ALPHA - eta * gp / (np.abs(gp) + eps)
+    wm1 = ALPHA - eta * gm / (np.abs(gm) + eps)
+    d = S.sign_descent(hand_problem(), ALPHA, eps, eta, 1)
+    np.testing.assert_allclose(d.w_plus, [np.full(3, ALPHA), wp1], rtol=1e-15)
+    np.testing.assert_allclose(d.w_minus, [np.full(3, ALPHA), wm1], rtol=1e-15)
+    # depth 3: dL/dw+ = 3 w+^2 grad_beta L
+    g3 = 3 * ALPHA**2 * gb
+    d3 = S.sign_descent(hand_problem(), ALPHA, eps, eta, 1, depth=3)
+    np.testing.assert_allclose(d3.w_plus[1], ALPHA - eta * g3 / (np.abs(g3) + eps), rtol=1e-15)
+    np.testing.assert_allclose(d3.w_minus[1], ALPHA + eta * g3 / (np.abs(g3) + eps), rtol=1e-15)
+
+
+# ------------------------------------------------------------------------------ eps > 0, GD
+
+
+def reference(P, alpha, eps, t_eval, H=2, gd=False):
+    """Radau at rtol 1e-13 on the 2D-dimensional system in w (dense output)."""
+    X, y, D = P.X, P.y, P.D
+
+    def rhs(t, w):
+        gp, gm = grads(X, y, w[None, :D], w[None, D:], H)
+        g = np.concatenate([gp[0], gm[0]])
+        return -g if gd else -g / (np.abs(g) + eps)
+
+    sol = solve_ivp(rhs, (0, t_eval[-1]), np.full(2 * D, alpha), method="Radau", rtol=1e-13,
+                    atol=1e-15, dense_output=True)
+    assert sol.success
+    return sol
+
+
+def stage_time(sol, P, eps, H, which, cols=None):
+    """First time max_i |dL/dv_i| (which = 0) or min_i |dL/du_i| (which = 1) reaches eps,
+    over the columns ``cols`` (default all)."""
+    D = P.D
+    cols = np.arange(D) if cols is None else np.asarray(cols)
+    dom = P.X.T @ P.y > 0
+
+    def g(t):
+        w = sol.sol(t)
+        gp, gm = grads(P.X, P.y, w[None, :D], w[None, D:], H)
+        gu, gv = np.where(dom, gp, gm)[0, cols], np.where(dom, gm, gp)[0, cols]
+        return (np.max(np.abs(gv)) if which == 0 else np.min(np.abs(gu))) - eps
+
+    ts = np.linspace(0, sol.t[-1], 801)
+    vals = np.array([g(t) for t in ts])
+    k = int(np.argmax(vals <= 0))
+    assert vals[k] <= 0 and k > 0 and vals[k - 1] > 0, (which, k, vals[:3])
+    return brentq(g, ts[k - 1], ts[k], xtol=1e-14)
+
+
+# Two blocks of Assumption 3.8 (used for the limits and gradient flow).
+P2 = S.Problem.from_angles([0.3, -2.9], [1.0, 3.0], [1.0, -0.6])
+
+
+@pytest.mark.parametrize("H", [2, 3])
+def test_ssd_flow_on_the_whole_grid_and_per_block_stage_times(H):
+    # the hand instance: block 0 converges near t = 1/8, block 1 near t = 5/4, so the blocks
+    # reach both stage conditions at clearly different times
+    P = hand_problem()
+    alpha, eps = ALPHA, 0.002
+    t_eval = np.linspace(0.0, 1.6, 33)
+    sol = reference(P, alpha, eps, t_eval, H)
+    W = sol.sol(t_eval).T
+    tr = S.simulate(P, alpha, eps, depth=H, t_eval=t_eval)
+    check_fields(tr, P.X, P.y, W[:, :3], W[:, 3:], H, 1e-8)
+    blocks = [[0, 1], [2]]
+    T0s = [stage_time(sol, P, eps, H, 0, b) for b in blocks]
+    Ts = [stage_time(sol, P, eps, H, 1, b) for b in blocks]
+    assert abs(T0s[0] - T0s[1]) > 0.05 and abs(Ts[0] - Ts[1]) > 0.5
+    # T0: every block past its first stage; T: the first block to reach the second
+    assert abs(tr.T0 - max(T0s)) < 1e-7, (tr.T0, T0s)
+    assert abs(tr.T - min(Ts)) < 1e-7, (tr.T, Ts)
+    assert abs(stage_time(sol, P, eps, H, 0) - max(T0s)) < 1e-9
+    # a batch over (alpha, eps): each pair has its own stage times
+    b = S.simulate_batch(P, [alpha, 0.8 * alpha], [eps, 2 * eps], depth=H, t_eval=t_eval)
+    sol2 = reference(P, 0.8 * alpha, 2 * eps, t_eval, H)
+    assert abs(b[0].T0 - tr.T0) < 1e-9 and abs(b[0].T - tr.T) < 1e-9
+    assert abs(b[1].T0 - stage_time(sol2, P, 2 * eps, H, 0)) < 1e-7
+    assert abs(b[1].T - stage_time(sol2, P, 2 * eps, H, 1)) < 1e-7
+    assert b[1].alpha == 0.8 * alpha and b[1].eps == 2 * eps
+    W2 = sol2.sol(t_eval).T
+    check_fields(b[1], P.X, P.y, W2[:, :3], W2[:, 3:], H, 1e-8)
+
+
+def test_ssd_limits_and_default_grid():
+    alpha, eps = 0.1, 0.01
+    tr = S.simulate(P2, alpha, eps)
+    sol = reference(P2, alpha, eps, np.array([0.0, 40.0]))
+    w_inf = sol.sol(40.0)
+    np.testing.assert_allclose(tr.w_plus_inf, w_inf[:4], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(tr.w_minus_inf, w_inf[4:], rtol=0, atol=1e-8)
+    assert tr.t[0] == 0 and tr.t.size == 401
+    assert abs(tr.t[-1] - 1.1 * tr.t_converged) < 1e-12 * tr.t[-1]
+    assert np.all(np.abs(tr.residual[-1]) <= 1e-9 * np.abs(P2.y))
+    # t_converged: the last block's residual reaches 1e-13 |y| there, not much earlier
+    r = lambda t: np.abs(P2.y - P2.X @ (sol.sol(t)[:4] ** 2 - sol.sol(t)[4:] ** 2))  # noqa: E731
+    assert np.any(r(0.9 * tr.t_converged) > 1e-13 * np.abs(P2.y))
+    W = sol.sol(tr.t[:200]).T
+    check_fields(S.simulate(P2, alpha, eps, t_eval=tr.t[:200]), P2.X, P2.y, W[:, :4], W[:, 4:],
+                 2, 1e-8)
+
+
+@pytest.mark.parametrize("H", [2, 3])
+def test_gradient_flow_on_the_whole_grid(H):
+    alpha = 0.3
+    t_eval = np.linspace(0.0, 6.0, 31)
+    sol = reference(P2, alpha, 0.0, t_eval, H, gd=True)
+    W = sol.sol(t_eval).T
+    tr = S.simulate(P2, alpha, 0.5, depth=H, method="gd", t_eval=t_eval)
+    check_fields(tr, P2.X, P2.y, W[:, :4], W[:, 4:], H, 1e-8)
+    assert np.isnan(tr.T0) and np.isnan(tr.T) and tr.method == "gd"
+
+
+def test_general_X_stage_times_and_grid():
+    P = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    assert P.blocks is None
+    alpha, eps = 0.2, 0.02
+    t_eval = np.linspace(0.0, 1.5, 31)
+    sol = reference(P, alpha, eps, t_eval)
+    W = sol.sol(t_eval).T
+    tr = S.simulate(P, alpha, eps, t_eval=t_eval)
+    check_fields(tr, P.X, P.y, W[:, :3], W[:, 3:], 2, 1e-8)
+    assert abs(tr.T0 - stage_time(sol, P, eps, 2, 0)) < 1e-7
+    assert abs(tr.T - stage_time(sol, P, eps, 2, 1)) < 1e-7

@@ -1,0 +1,168 @@
+"""Absolute values of the analysis functions of ssdlib.mirror on hand-derived instances.
+
+The trajectories used are sign flows (eps = 0), whose limits are simple numbers
+(``u_inf = alpha + t*``, ``v_inf = max(alpha - t*, 0)``, see tests/test_pinned_flow.py), so the
+potentials, E, the KKT error and Delta have closed-form values; the minimisers of problems (14)
+and (23) are checked against a one-dimensional root found here by bracketing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+import ssdlib as S
+
+# Sign flow on the hand instance of test_pinned_flow: alpha = 1/4, t* = (1/8, 5/4),
+# sgn(x_i y) = (+, -, -), u_inf = (3/8, 3/8, 3/2), v_inf = (1/8, 1/8, 0).
+X_HAND = [[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]]
+Y_HAND = [0.25, -4.5]
+ALPHA = 0.25
+
+
+@pytest.fixture(scope="module")
+def hand():
+    P = S.Problem(X_HAND, Y_HAND)
+    return P, S.simulate(P, ALPHA, 0.0)
+
+
+def test_potential_and_mirror_map_hand_values():
+    # H = 2: 2/3 ((0.75 + 0.5^2)^(3/2) + (0 + 1^2)^(3/2)) = 2/3 (1 + 1) = 4/3
+    beta, v = np.array([-0.75, 0.0]), np.array([0.5, 1.0])
+    assert abs(S.potential(beta, v) - 4.0 / 3.0) < 1e-15
+    np.testing.assert_array_equal(S.mirror_map(beta, v), [-1.0, 0.0])
+    # H = 3: 3/4 (|beta| + v^3)^(4/3) with |beta| + v^3 = 8 and 1: 3/4 (16 + 1)
+    beta, v = np.array([7.0, -0.875]), np.array([1.0, 0.5])
+    assert abs(S.potential(beta, v, depth=3) - 0.75 * 17.0) < 1e-14
+    np.testing.assert_allclose(S.mirror_map(beta, v, depth=3), [2.0, -1.0], rtol=1e-15)
+    # batches over the leading axis
+    got = S.potential(np.array([[7.0, -0.875], [0.0, 0.0]]), v, depth=3)
+    np.testing.assert_allclose(got, [12.75, 0.75 * (1.0 + 0.125**(4 / 3))], rtol=1e-15)
+
+
+def test_woodworth_potential_and_mirror_map_hand_values():
+    # alpha^2 = 1/2: 2 alpha^2 = 1, beta = sinh 1 gives arcsinh = 1 and sqrt(beta^2 + 1) = cosh 1
+    alpha = math.sqrt(0.5)
+    beta = np.array([math.sinh(1.0), 0.0, -math.sinh(2.0)])
+    expected = 0.25 * ((math.sinh(1) - math.cosh(1)) - 1.0
+                       + (2 * math.sinh(2) - math.cosh(2)))
+    assert abs(S.woodworth_potential(beta, alpha) - expected) < 1e-14
+    np.testing.assert_allclose(S.woodworth_mirror_map(beta, alpha), [0.25, 0.0, -0.5],
+                               rtol=1e-15, atol=1e-16)
+
+
+def test_bregman_E_hand_values(hand):
+    _, tr = hand
+    np.testing.assert_allclose(tr.v_inf, [0.125, 0.125, 0.0], atol=1e-16)
+    # E(beta) = 2/3 sum(|beta| + v_inf^2)^(3/2) - Phi_0(0) - alpha sum sgn(x_i y) beta_i,
+    # Phi_0(0) = 2/3 * 3 * alpha^3 = 1/32.
+    # beta_inf = (1/8, -1/8, -9/4): |beta| + v^2 = (3/8)^2, (3/8)^2, (3/2)^2
+    #   2/3 (2 (3/8)^3 + (3/2)^3) = 2.3203125; -alpha (1/8 + 1/8 + 9/4) = -0.625
+    # beta = (3/64, -3/64, 1): |beta| + v^2 = 1/16, 1/16, 1:
+    #   2/3 (2/64 + 1) = 0.6875; -alpha (3/64 + 3/64 - 1) = 0.2265625
+    betas = np.array([tr.beta_inf, [3 / 64, -3 / 64, 1.0], [0.0, 0.0, 0.0]])
+    expected = [2.3203125 - 1 / 32 - 0.625, 0.6875 - 1 / 32 + 0.2265625,
+                2 / 3 * (2 * 0.125**3) - 1 / 32]
+    np.testing.assert_allclose(S.bregman_E(betas, tr), expected, rtol=1e-15, atol=1e-16)
+    assert abs(S.bregman_E(betas[1], tr) - expected[1]) < 1e-15
+    # the gradient of E is grad Phi_inf(beta) - grad Phi_0(beta_0), zero along X beta = y
+    # exactly when beta minimises problem (23); at beta_inf it is sgn(beta)(|beta| + v^2)^(1/2) -
+    # sgn(x_i y) alpha = (3/8 - 1/4, -(3/8 - 1/4), -(3/2 - 1/4))
+    grad = S.mirror_map(tr.beta_inf, tr.v_inf) - tr.sign * tr.alpha
+    np.testing.assert_allclose(grad, [0.125, -0.125, -1.25], rtol=1e-15)
+
+
+def test_kkt_error_hand_value(hand):
+    P, tr = hand
+    # V = sgn(x y)(u_inf - alpha) = (1/8, -1/8, -5/4); block 1 has one column (distance 0);
+    # block 0: (1/8, -1/8) minus its projection 0.1 (1.5, -0.5) on the row is (-1/40, -3/40)
+    assert abs(S.kkt_error(P, tr) - math.sqrt(0.00625)) < 1e-15
+
+
+def one_block(y=0.35):
+    # x = sqrt(4) (0.8, 0.6) = (1.6, 1.2), A = 2.8; alpha = 1/4 and |y| = 0.35 <= A (2 alpha)^2
+    # give t* = |y| / (4 alpha A) = 1/8 and u_inf = 3/8, v_inf = 1/8 on both columns.
+    return S.Problem.from_angles([math.atan2(0.6, 0.8)], [4.0], [y])
+
+
+def test_kkt_Delta_and_bounds_hand_values():
+    P = one_block()
+    tr = S.simulate(P, ALPHA, 0.0)
+    np.testing.assert_allclose(tr.u_inf, [0.375, 0.375], rtol=1e-15)
+    # Delta = |cos| (u_2 - alpha) - |sin| (u_1 - alpha) = (0.8 - 0.6) / 8, delta = |Delta|
+    np.testing.assert_allclose(S.kkt_Delta(P, tr), [0.025], rtol=1e-13)
+    assert abs(S.kkt_error(P, tr) - 0.025) < 1e-15
+    # with eps > 0 the two columns differ: Delta weights the |sin| column's u by |cos|
+    P2 = S.Problem.from_angles([math.atan2(0.6, 0.8), math.pi + math.atan2(0.3, -0.9)],
+                               [4.0, 1.0], [0.35, -1.0])
+    tr = S.simulate(P2, ALPHA, 0.01)
+    cols, _, th = P2.block_angles()
+    expected = [abs(math.cos(th[n])) * (tr.u_inf[cols[n, 1]] - ALPHA)
+                - abs(math.sin(th[n])) * (tr.u_inf[cols[n, 0]] - ALPHA) for n in range(2)]
+    np.testing.assert_allclose(S.kkt_Delta(P2, tr), expected, rtol=1e-13)
+    assert abs(np.linalg.norm(expected) - S.kkt_error(P2, tr)) < 1e-12
+    # kkt_bounds: block 0 is block A of test_pinned_bounds with |y| = 0.35 instead of 2
+    lam, c, s, yy = 4.0, 0.8, 0.6, 0.35
+    eps = 0.001
+    m_plus = (c - s) * (lam**-0.25 * yy**0.5 - math.sqrt(2) * eps / (4 * lam**0.5 * yy))
+    ep = math.sqrt(2) * eps / (lam * s * yy / 2)
+    m_minus = ((c - s) * ((2 * lam) ** -0.25 * yy**0.5 - ALPHA)
+               - 2 * math.sqrt(2 * eps / (lam**0.75 * s * yy**0.5))
+               - 3 * ep * math.log(math.sqrt(yy / 2) / ep))
+    got = S.kkt_bounds(P2, ALPHA, eps)
+    assert got.shape == (2, 2)
+    np.testing.assert_allclose(got[0], [m_plus, m_minus], rtol=1e-13)
+
+
+def test_min_E_solution_against_a_bracketed_root():
+    P = one_block()
+    tr = S.simulate(P, ALPHA, 0.0)
+    x, v = np.array([1.6, 1.2]), 0.125
+
+    def beta(nu):
+        z = ALPHA + x * nu
+        return np.sign(z) * np.maximum(z**2 - v**2, 0.0)
+
+    nu = brentq(lambda n: x @ beta(n) - 0.35, -1.0, 1.0, xtol=1e-16)
+    expected = beta(nu)
+    got = S.min_E_solution(P, tr)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert S.bregman_E(got, tr) <= S.bregman_E(tr.beta_inf, tr)
+
+
+def test_min_E_solution_with_a_clamped_coordinate(hand):
+    # block 0 of the hand instance with v_inf = 1/8: z = sgn(x y) alpha + x nu; the minimiser
+    # sets beta_i = 0 where |z_i| <= v_i
+    P, tr = hand
+    x = np.array([1.5, -0.5])
+    sgn = np.array([1.0, -1.0])
+
+    def beta(nu):
+        z = sgn * ALPHA + x * nu
+        return np.sign(z) * np.maximum(z**2 - 0.125**2, 0.0)
+
+    nu = brentq(lambda n: x @ beta(n) - 0.25, -1.0, 1.0, xtol=1e-16)
+    got = S.min_E_solution(P, tr)
+    np.testing.assert_allclose(got[:2], beta(nu), rtol=1e-12, atol=1e-15)
+    # block 1 (one column, v_inf = 0): beta = y / x exactly
+    assert abs(got[2] + 2.25) < 1e-14
+
+
+def test_min_bregman_solution_against_a_bracketed_root():
+    P = one_block(0.9)
+    x = np.array([1.6, 1.2])
+    for alpha in (0.05, 0.5):
+        c = 2 * alpha**2
+        nu = brentq(lambda n, c=c: x @ (c * np.sinh(4 * x * n)) - 0.9, -5.0, 5.0, xtol=1e-16)
+        np.testing.assert_allclose(S.min_bregman_solution(P, alpha), c * np.sinh(4 * x * nu),
+                                   rtol=1e-12)
+    # a general X: beta = 2 alpha^2 sinh(4 X^T nu) with X beta = y (two equations in nu)
+    G = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    b = S.min_bregman_solution(G, 0.3)
+    assert np.linalg.norm(G.X @ b - G.y) < 1e-12
+    z = np.arcsinh(b / (2 * 0.3**2)) / 4
+    nu = np.linalg.lstsq(G.X.T, z, rcond=None)[0]
+    assert np.linalg.norm(G.X.T @ nu - z) < 1e-12
