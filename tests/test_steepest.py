@@ -4,18 +4,25 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from ssdlib import Problem as CoreProblem
+from ssdlib import sign_descent
 from ssdlib.steepest import (
     SteepestTrajectory,
+    active_share,
     balance,
+    balance_deviation,
+    depth_sparsity_experiment,
     dual_dynamics_check,
     escape_exponent,
     escape_time_prediction,
     escape_times,
+    final_iterate,
     fit_escape_slope,
     mirror_map,
     mirror_potential,
     paper_mirror_map,
     paper_potential,
+    ray_deviation,
     sign_flow_closed_form,
     sparse_regression,
     steepest_flow,
@@ -393,3 +400,78 @@ def test_helper_validation():
         mirror_map(np.ones(2), 3.0, 2)
     with pytest.raises(ValueError, match=r"`depth` must be an integer >= 2"):
         paper_mirror_map(np.ones(2), 1)
+
+
+# --------------------------------------------------------------------------- chapter experiments
+
+
+def test_balance_deviation_against_balance():
+    init = np.random.default_rng(3).uniform(0.5, 1.5, (2, 3, 4))
+    lam = 0.3
+    tr = steepest_flow(TWO, 0.3, 1.5, depth=3, tied=False, init=init, weight_decay=lam,
+                       t_eval=np.linspace(0, 5, 51), rtol=RTOL)
+    law = np.exp(-1.5 * lam * tr.t)
+    assert balance_deviation(tr, law, i=0, j=2, branch=1) < 1e3 * RTOL
+    # without the decay factor the deviation is the decay itself: 1 - exp(-q lambda t_end)
+    b = balance(tr, 0, 2, branch=1)
+    ref = np.max(np.abs(b - b[0])) / np.max(np.abs(b[0]))
+    assert balance_deviation(tr, i=0, j=2, branch=1) == ref
+    assert abs(ref - (1 - law[-1])) < 1e-3
+    with pytest.raises(ValueError, match="`factor`"):
+        balance_deviation(tr, law[:3], i=0, j=2)
+    balanced = steepest_flow(TWO, 0.3, 1.5, depth=3, tied=False, t_eval=[0.0, 1.0], rtol=RTOL)
+    with pytest.raises(ValueError, match="balanced"):
+        balance_deviation(balanced, i=0, j=2)
+
+
+class _Traj:
+    def __init__(self, t, beta, loss):
+        self.t, self.beta, self.loss = np.asarray(t), np.asarray(beta), np.asarray(loss)
+
+
+def test_active_share_on_a_constructed_trajectory():
+    beta = np.array([[0, 0, 0, 0], [1.0, 0.05, 0.5, 0.0], [1, 1, 1, 1]], dtype=float)
+    tr = _Traj([0, 1, 2], beta, [1.0, 0.85, 0.0])
+    assert active_share(tr) == 0.5                      # 1.0 and 0.5 exceed 0.1 max
+    assert active_share(tr, rel=0.01) == 0.75
+    with pytest.raises(ValueError, match="never falls"):
+        active_share(_Traj([0, 1], beta[:2], [1.0, 0.95]))
+    with pytest.raises(ValueError, match="`drop`"):
+        active_share(tr, drop=1.0)
+
+
+def test_ray_deviation_is_zero_for_sign_flow_and_not_for_gradient_flow():
+    alpha = 0.01
+    t = np.linspace(0, 2, 201)
+    sign = steepest_flow(TWO, alpha, 1.0, t_eval=t)               # exact sign flow
+    assert ray_deviation(sign, TWO) < 1e-12
+    gf = steepest_flow(TWO, alpha, 2.0, t_eval=np.linspace(0, 20, 201), rtol=RTOL)
+    assert ray_deviation(gf, TWO) > 0.1
+
+
+def test_depth_sparsity_experiment_matches_single_runs():
+    methods = {"sign": (1.0, 1e-5), "gradient flow": (2.0, 0.0)}
+    t = np.r_[0, np.geomspace(1e-3, 1e4, 120)]
+    exp = depth_sparsity_experiment([0], [2, 3], methods, shape=(4, 8, 2), t_eval=t)
+    reg = sparse_regression(4, 8, 2, seed=0)
+    tr = steepest_flow(reg, 0.1, 2.0, depth=3, t_eval=t, rtol=1e-7, atol=1e-12)
+    assert exp.recovery["gradient flow"][0, 1] == support_recovery(tr.beta[-1], reg.beta_star)
+    assert exp.active["gradient flow"][0, 1] == active_share(tr)
+    assert exp.ray["gradient flow"][0, 1] == ray_deviation(tr, reg)
+    g = 3 * 0.1**2 * np.abs(reg.X.T @ reg.y) / 2
+    assert np.isclose(exp.g0_min[0, 1], g.min(), rtol=1e-15)
+    assert np.isclose(exp.g0_max[0, 1], g.max(), rtol=1e-15)
+    assert exp.active["sign"][0, 0] > exp.active["gradient flow"][0, 1]
+    with pytest.raises(ValueError, match="`methods`"):
+        depth_sparsity_experiment([0], [2], {})
+
+
+def test_final_iterate_of_adam_without_moments_is_discrete_ssd():
+    eta, T = 1e-2, 0.5
+    beta, loss = final_iterate(TWO, "adam", 0.1, eta, T, eps=0.01, beta1=0.0, beta2=0.0)
+    sd = sign_descent(CoreProblem(*TWO), 0.1, 0.01, eta, int(np.ceil(T / eta)))
+    assert np.max(np.abs(beta - sd.beta[-1])) < 1e-14
+    r = TWO[0] @ beta - TWO[1]
+    assert abs(loss - 0.25 * r @ r) < 1e-15
+    with pytest.raises(ValueError, match="`horizon`"):
+        final_iterate(TWO, "adam", 0.1, eta, 0.0)

@@ -77,6 +77,8 @@ Modules
     The mirror maps and potentials of the steepest flows, the dual-dynamics check.
 :mod:`ssdlib.steepest.sparsity`
     Sparse regressions, support recovery and the depth-and-sparsity experiment.
+:mod:`ssdlib.steepest.discrete`
+    The discrete optimizers of :mod:`ssdlib.optim` at the time horizon of a flow.
 
 Every public name is importable from ``ssdlib.steepest``.
 """
@@ -91,7 +93,14 @@ from ._model import (  # noqa: F401  (shared with ssdlib.optim)
     _initial_weights,
     _loss_grad,
 )
-from .flows import SteepestTrajectory, balance, sign_flow_closed_form, steepest_flow
+from .discrete import final_iterate
+from .flows import (
+    SteepestTrajectory,
+    balance,
+    balance_deviation,
+    sign_flow_closed_form,
+    steepest_flow,
+)
 from .mirror import (
     DualCheck,
     dual_dynamics_check,
@@ -101,22 +110,36 @@ from .mirror import (
     paper_potential,
 )
 from .saddle import escape_exponent, escape_time_prediction, escape_times, fit_escape_slope
-from .sparsity import SparseRegression, sparse_regression, support_recovery
+from .sparsity import (
+    SparseRegression,
+    SparsityExperiment,
+    active_share,
+    depth_sparsity_experiment,
+    ray_deviation,
+    sparse_regression,
+    support_recovery,
+)
 
 __all__ = [
     "DualCheck",
     "SparseRegression",
+    "SparsityExperiment",
     "SteepestTrajectory",
+    "active_share",
     "balance",
+    "balance_deviation",
+    "depth_sparsity_experiment",
     "dual_dynamics_check",
     "escape_exponent",
     "escape_time_prediction",
     "escape_times",
+    "final_iterate",
     "fit_escape_slope",
     "mirror_map",
     "mirror_potential",
     "paper_mirror_map",
     "paper_potential",
+    "ray_deviation",
     "sign_flow_closed_form",
     "sparse_regression",
     "steepest_flow",

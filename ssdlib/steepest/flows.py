@@ -67,7 +67,13 @@ from ._model import (
     _second,
 )
 
-__all__ = ["SteepestTrajectory", "balance", "sign_flow_closed_form", "steepest_flow"]
+__all__ = [
+    "SteepestTrajectory",
+    "balance",
+    "balance_deviation",
+    "sign_flow_closed_form",
+    "steepest_flow",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,3 +461,42 @@ def balance(traj, i=0, j=1, *, branch=0):
     q = traj.q
     return np.abs(traj.w[:, branch, i]) ** q - np.abs(traj.w[:, branch, j]) ** q
 
+
+
+def balance_deviation(traj, factor=None, *, i=0, j=1, branch=0):
+    r"""Largest deviation of the balance from the law of the proposition "Balance equations".
+
+    The balance ``b(t) = |w_i(t)|^q - |w_j(t)|^q`` (:func:`balance`) should equal
+    ``b(0) factor(t)``, with ``factor = exp(-q int_0^t lambda)`` under decoupled decay and
+    ``factor = 1`` without decay. Returned is
+    ``max_{t, k} |b_k(t) - b_k(0) factor(t)| / max_k |b_k(0)|``.
+
+    Parameters
+    ----------
+    traj : SteepestTrajectory
+        An untied flow from an unbalanced start.
+    factor : array_like, shape (T,), optional
+        The predicted factor at ``traj.t`` (default: 1, conservation).
+    i, j : int
+        Layers.
+    branch : {0, 1}
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``factor`` has the wrong shape or the start is balanced (``b(0) = 0``).
+    """
+    b = balance(traj, i, j, branch=branch)
+    f = np.ones_like(traj.t) if factor is None else np.asarray(factor, dtype=float)
+    if f.shape != traj.t.shape:
+        raise ValueError(f"`factor` must have the shape of `traj.t`, {traj.t.shape}; "
+                         f"got {f.shape}.")
+    scale = np.abs(b[0]).max()
+    if scale == 0:
+        raise ValueError("the start is balanced (b(0) = 0 between these layers): pass an "
+                         "unbalanced `init` to steepest_flow.")
+    return float(np.abs(b - b[0] * f[:, None]).max() / scale)
