@@ -115,12 +115,15 @@ def eps_upper(problem, alpha, *, margin=1e-12):
     return float(min(eps_max, 4 * alpha * min_xy / 9) * (1 - margin))
 
 
-def m_minus_root(lam, theta, y, alpha, eps_hi):
+def m_minus_root(lam, theta, y, alpha, eps_hi, *, zero_tol=1e-12):
     """The end ``eps*`` of the interval ``[0, eps*]`` on which ``M_-(eps) >= 0``.
 
     ``M_-`` (Lemma B.3) decreases in ``eps`` (Lemma B.4), so ``M_- >= 0`` on an interval
-    ``[0, eps*]``: the interval ``I'`` of Corollary 3.10. ``eps*`` is the root of ``M_-``
-    found by Brent's method on ``(0, eps_hi]``, or ``eps_hi`` when ``M_-(eps_hi) >= 0``.
+    ``[0, eps*]``: the interval ``I'`` of Corollary 3.10 (and, per block, ``J`` of
+    Corollary 3.12). ``eps*`` is the root of ``M_-`` found by Brent's method on
+    ``(0, eps_hi]``, ``eps_hi`` when ``M_-(eps_hi) >= 0``, and ``0`` when ``M_-(0)`` is zero up
+    to ``zero_tol`` (the symmetric block ``|cos theta| = |sin theta|``, where the interval is a
+    point; see the KKT chapter on Lemma B.4).
 
     Parameters
     ----------
@@ -129,26 +132,34 @@ def m_minus_root(lam, theta, y, alpha, eps_hi):
         :func:`ssdlib.bounds.kkt_bounds_block`.
     eps_hi : float
         Right end of the admissible interval, ``> 0``.
+    zero_tol : float, keyword-only
+        ``|M_-(0)| <= zero_tol`` counts as ``M_-(0) = 0``.
 
     Returns
     -------
     float
+        In ``[0, eps_hi]``.
 
     Raises
     ------
     ValueError
-        If ``eps_hi`` is not positive, or ``M_-(0) <= 1e-12`` (zero up to round-off: the
-        interval is a point, as at ``theta = pi/4``; Lemma B.4).
+        If an argument is not a scalar, ``eps_hi`` is not positive, or ``M_-(0) < -zero_tol``
+        (then ``M_-`` is negative for every ``eps``: ``alpha`` violates eq. (19)).
     """
     eps_hi = _positive("eps_hi", eps_hi)
+    for name, value in (("lam", lam), ("theta", theta), ("y", y), ("alpha", alpha)):
+        if np.ndim(value) != 0:
+            raise ValueError(f"`{name}` must be a scalar; call `m_minus_root` once per block.")
 
     def m_minus(e):
         return float(bounds.kkt_bounds_block(lam, theta, y, alpha, e)[1])
 
-    if not m_minus(0.0) > 1e-12:
-        raise ValueError("M_-(0) <= 0 for this block (up to round-off, 1e-12; |cos theta| = "
-                         "|sin theta|?), so there is no interval on which M_- >= 0; pick a "
-                         "block with |cos| > |sin|.")
+    m0 = m_minus(0.0)
+    if m0 < -zero_tol:
+        raise ValueError(f"M_-(0) = {m0:.3g} < 0, so M_- < 0 for every eps; `alpha` violates the "
+                         "upper bound of eq. (19) for this block.")
+    if m0 <= zero_tol:
+        return 0.0
     if m_minus(eps_hi) >= 0:
         return eps_hi
     return float(brentq(m_minus, 1e-14 * eps_hi, eps_hi, xtol=1e-15, rtol=1e-13))

@@ -71,11 +71,20 @@ def test_m_minus_root_returns_the_end_when_m_minus_stays_positive():
     assert m_minus_root(LAM, TH, Y, ALPHA, tiny) == tiny
 
 
-def test_m_minus_root_rejects_the_symmetric_block():
-    with pytest.raises(ValueError, match="M_-\\(0\\) <= 0"):
-        m_minus_root(LAM, np.pi / 4, Y, ALPHA, 0.01)
+def test_m_minus_root_of_the_symmetric_block_is_zero():
+    # |cos| = |sin|: M_-(0) = (c - s)(...) is zero up to round-off, the interval is a point
+    assert abs(kkt_bounds_block(LAM, np.pi / 4, Y, ALPHA, 0.0)[1]) < 1e-12
+    assert m_minus_root(LAM, np.pi / 4, Y, ALPHA, 0.01) == 0.0
+
+
+def test_m_minus_root_validation():
     with pytest.raises(ValueError, match="`eps_hi`"):
         m_minus_root(LAM, TH, Y, ALPHA, 0.0)
+    with pytest.raises(ValueError, match="`lam` must be a scalar"):
+        m_minus_root([LAM, LAM], TH, Y, ALPHA, 0.01)
+    # alpha far above eq. (19): M_-(0) = (c - s)(2**(-1/4) sqrt(ybar) - alpha) < 0
+    with pytest.raises(ValueError, match="eq. \\(19\\)"):
+        m_minus_root(LAM, TH, Y, 5.0, 0.01)
 
 
 def test_random_admissible_blocks_are_admissible_and_reproducible():
