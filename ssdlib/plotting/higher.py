@@ -5,7 +5,7 @@ Section 3 without proof or figure. These figures show the checks of that paragra
 dynamics (eq. 20) along depth-H flows, the potential the paper states against the one the flow
 follows, the order of the parameter ``v`` in ``eps``, the limit ``H -> infinity`` and the
 sparsity that depth brings, and the tables of computed values that go with them
-(:func:`markdown_table`). The numerics are in :mod:`ssdlib.depth`.
+(``markdown_table``). The numerics are in :mod:`ssdlib.depth`.
 """
 
 from __future__ import annotations
