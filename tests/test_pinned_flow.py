@@ -11,6 +11,9 @@ Errors are measured in tolerance units.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -40,6 +43,7 @@ def grads(X, y, wp, wm, H=2):
 
 def check_fields(tr, X, y, wp, wm, H, tol, scale=1.0):
     """Every per-time field of ``tr`` against the weights wp, wm (T, D) of a reference."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     sign = np.where(X.T @ y > 0, 1.0, -1.0)
     dom = sign > 0
     beta = wp**H - wm**H
@@ -107,7 +111,8 @@ def test_sign_flow_depth_3_on_the_whole_grid():
     tau = np.minimum(t_eval[:, None], np.array([t0, t0, t1])[None, :])
     U, V = ALPHA + tau, np.maximum(ALPHA - tau, 0.0)
     dom = np.array([True, False, False])
-    check_fields(tr, P.X, P.y, np.where(dom, U, V), np.where(dom, V, U), 3, 1e-14)
+    check_fields(tr, X_HAND, np.array([0.1, -4.5]), np.where(dom, U, V), np.where(dom, V, U), 3,
+                 1e-14)
     assert abs(tr.T - t0) < 1e-15 and tr.T0 == ALPHA and tr.depth == 3
 
 
@@ -156,31 +161,44 @@ def test_sign_descent_one_smoothed_step_by_hand():
 # ------------------------------------------------------------------------------ eps > 0, GD
 
 
-def reference(P, alpha, eps, t_eval, H=2, gd=False):
-    """Radau at rtol 1e-13 on the 2D-dimensional system in w (dense output)."""
-    X, y, D = P.X, P.y, P.D
+def reference(X, y, alpha, eps, t_end, H=2, gd=False):
+    """Radau at rtol 1e-13 on the 2D-dimensional system in w (dense output), for raw data.
+
+    Cached: the reference depends on numpy and scipy only, so a process that has run the tests
+    once (e.g. the parent of mutation-testing workers) keeps the solutions."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    return _reference(X.tobytes(), X.shape, y.tobytes(), float(alpha), float(eps), float(t_end),
+                      H, gd)
+
+
+@functools.cache
+def _reference(Xb, shape, yb, alpha, eps, t_end, H, gd):
+    X = np.frombuffer(Xb).reshape(shape)
+    y = np.frombuffer(yb)
+    D = shape[1]
 
     def rhs(t, w):
         gp, gm = grads(X, y, w[None, :D], w[None, D:], H)
         g = np.concatenate([gp[0], gm[0]])
         return -g if gd else -g / (np.abs(g) + eps)
 
-    sol = solve_ivp(rhs, (0, t_eval[-1]), np.full(2 * D, alpha), method="Radau", rtol=1e-13,
+    sol = solve_ivp(rhs, (0, t_end), np.full(2 * D, alpha), method="Radau", rtol=1e-13,
                     atol=1e-15, dense_output=True)
     assert sol.success
     return sol
 
 
-def stage_time(sol, P, eps, H, which, cols=None):
+def stage_time(sol, X, y, eps, H, which, cols=None):
     """First time max_i |dL/dv_i| (which = 0) or min_i |dL/du_i| (which = 1) reaches eps,
     over the columns ``cols`` (default all)."""
-    D = P.D
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    D = X.shape[1]
     cols = np.arange(D) if cols is None else np.asarray(cols)
-    dom = P.X.T @ P.y > 0
+    dom = X.T @ y > 0
 
     def g(t):
         w = sol.sol(t)
-        gp, gm = grads(P.X, P.y, w[None, :D], w[None, D:], H)
+        gp, gm = grads(X, y, w[None, :D], w[None, D:], H)
         gu, gv = np.where(dom, gp, gm)[0, cols], np.where(dom, gm, gp)[0, cols]
         return (np.max(np.abs(gv)) if which == 0 else np.min(np.abs(gu))) - eps
 
@@ -191,8 +209,12 @@ def stage_time(sol, P, eps, H, which, cols=None):
     return brentq(g, ts[k - 1], ts[k], xtol=1e-14)
 
 
-# Two blocks of Assumption 3.8 (used for the limits and gradient flow).
-P2 = S.Problem.from_angles([0.3, -2.9], [1.0, 3.0], [1.0, -0.6])
+# Two blocks of Assumption 3.8, eq. (21): sqrt(lam) (cos theta, sin theta), theta = 0.3, -2.9,
+# lam = 1, 3 (used for the limits and gradient flow).
+X_P2 = np.array([[math.cos(0.3), math.sin(0.3), 0, 0],
+                 [0, 0, math.sqrt(3) * math.cos(-2.9), math.sqrt(3) * math.sin(-2.9)]])
+Y_P2 = np.array([1.0, -0.6])
+P2 = S.Problem(X_P2, Y_P2)
 
 
 @pytest.mark.parametrize("H", [2, 3])
@@ -202,44 +224,44 @@ def test_ssd_flow_on_the_whole_grid_and_per_block_stage_times(H):
     P = hand_problem()
     alpha, eps = ALPHA, 0.002
     t_eval = np.linspace(0.0, 1.6, 33)
-    sol = reference(P, alpha, eps, t_eval, H)
+    sol = reference(X_HAND, Y_HAND, alpha, eps, t_eval[-1], H)
     W = sol.sol(t_eval).T
     tr = S.simulate(P, alpha, eps, depth=H, t_eval=t_eval)
-    check_fields(tr, P.X, P.y, W[:, :3], W[:, 3:], H, 1e-8)
+    check_fields(tr, X_HAND, Y_HAND, W[:, :3], W[:, 3:], H, 1e-8)
     blocks = [[0, 1], [2]]
-    T0s = [stage_time(sol, P, eps, H, 0, b) for b in blocks]
-    Ts = [stage_time(sol, P, eps, H, 1, b) for b in blocks]
+    T0s = [stage_time(sol, X_HAND, Y_HAND, eps, H, 0, b) for b in blocks]
+    Ts = [stage_time(sol, X_HAND, Y_HAND, eps, H, 1, b) for b in blocks]
     assert abs(T0s[0] - T0s[1]) > 0.05 and abs(Ts[0] - Ts[1]) > 0.5
     # T0: every block past its first stage; T: the first block to reach the second
     assert abs(tr.T0 - max(T0s)) < 1e-7, (tr.T0, T0s)
     assert abs(tr.T - min(Ts)) < 1e-7, (tr.T, Ts)
-    assert abs(stage_time(sol, P, eps, H, 0) - max(T0s)) < 1e-9
+    assert abs(stage_time(sol, X_HAND, Y_HAND, eps, H, 0) - max(T0s)) < 1e-9
     # a batch over (alpha, eps): each pair has its own stage times
     b = S.simulate_batch(P, [alpha, 0.8 * alpha], [eps, 2 * eps], depth=H, t_eval=t_eval)
-    sol2 = reference(P, 0.8 * alpha, 2 * eps, t_eval, H)
+    sol2 = reference(X_HAND, Y_HAND, 0.8 * alpha, 2 * eps, t_eval[-1], H)
     assert abs(b[0].T0 - tr.T0) < 1e-9 and abs(b[0].T - tr.T) < 1e-9
-    assert abs(b[1].T0 - stage_time(sol2, P, 2 * eps, H, 0)) < 1e-7
-    assert abs(b[1].T - stage_time(sol2, P, 2 * eps, H, 1)) < 1e-7
+    assert abs(b[1].T0 - stage_time(sol2, X_HAND, Y_HAND, 2 * eps, H, 0)) < 1e-7
+    assert abs(b[1].T - stage_time(sol2, X_HAND, Y_HAND, 2 * eps, H, 1)) < 1e-7
     assert b[1].alpha == 0.8 * alpha and b[1].eps == 2 * eps
     W2 = sol2.sol(t_eval).T
-    check_fields(b[1], P.X, P.y, W2[:, :3], W2[:, 3:], H, 1e-8)
+    check_fields(b[1], X_HAND, Y_HAND, W2[:, :3], W2[:, 3:], H, 1e-8)
 
 
 def test_ssd_limits_and_default_grid():
     alpha, eps = 0.1, 0.01
     tr = S.simulate(P2, alpha, eps)
-    sol = reference(P2, alpha, eps, np.array([0.0, 40.0]))
+    sol = reference(X_P2, Y_P2, alpha, eps, 40.0)
     w_inf = sol.sol(40.0)
     np.testing.assert_allclose(tr.w_plus_inf, w_inf[:4], rtol=0, atol=1e-8)
     np.testing.assert_allclose(tr.w_minus_inf, w_inf[4:], rtol=0, atol=1e-8)
     assert tr.t[0] == 0 and tr.t.size == 401
     assert abs(tr.t[-1] - 1.1 * tr.t_converged) < 1e-12 * tr.t[-1]
-    assert np.all(np.abs(tr.residual[-1]) <= 1e-9 * np.abs(P2.y))
+    assert np.all(np.abs(tr.residual[-1]) <= 1e-9 * np.abs(Y_P2))
     # t_converged: the last block's residual reaches 1e-13 |y| there, not much earlier
-    r = lambda t: np.abs(P2.y - P2.X @ (sol.sol(t)[:4] ** 2 - sol.sol(t)[4:] ** 2))  # noqa: E731
-    assert np.any(r(0.9 * tr.t_converged) > 1e-13 * np.abs(P2.y))
+    r = lambda t: np.abs(Y_P2 - X_P2 @ (sol.sol(t)[:4] ** 2 - sol.sol(t)[4:] ** 2))  # noqa: E731
+    assert np.any(r(0.9 * tr.t_converged) > 1e-13 * np.abs(Y_P2))
     W = sol.sol(tr.t[:200]).T
-    check_fields(S.simulate(P2, alpha, eps, t_eval=tr.t[:200]), P2.X, P2.y, W[:, :4], W[:, 4:],
+    check_fields(S.simulate(P2, alpha, eps, t_eval=tr.t[:200]), X_P2, Y_P2, W[:, :4], W[:, 4:],
                  2, 1e-8)
 
 
@@ -247,21 +269,22 @@ def test_ssd_limits_and_default_grid():
 def test_gradient_flow_on_the_whole_grid(H):
     alpha = 0.3
     t_eval = np.linspace(0.0, 6.0, 31)
-    sol = reference(P2, alpha, 0.0, t_eval, H, gd=True)
+    sol = reference(X_P2, Y_P2, alpha, 0.0, t_eval[-1], H, gd=True)
     W = sol.sol(t_eval).T
     tr = S.simulate(P2, alpha, 0.5, depth=H, method="gd", t_eval=t_eval)
-    check_fields(tr, P2.X, P2.y, W[:, :4], W[:, 4:], H, 1e-8)
+    check_fields(tr, X_P2, Y_P2, W[:, :4], W[:, 4:], H, 1e-8)
     assert np.isnan(tr.T0) and np.isnan(tr.T) and tr.method == "gd"
 
 
 def test_general_X_stage_times_and_grid():
-    P = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    Xg, yg = [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5]
+    P = S.Problem(Xg, yg)
     assert P.blocks is None
     alpha, eps = 0.2, 0.02
     t_eval = np.linspace(0.0, 1.5, 31)
-    sol = reference(P, alpha, eps, t_eval)
+    sol = reference(Xg, yg, alpha, eps, t_eval[-1])
     W = sol.sol(t_eval).T
     tr = S.simulate(P, alpha, eps, t_eval=t_eval)
-    check_fields(tr, P.X, P.y, W[:, :3], W[:, 3:], 2, 1e-8)
-    assert abs(tr.T0 - stage_time(sol, P, eps, 2, 0)) < 1e-7
-    assert abs(tr.T - stage_time(sol, P, eps, 2, 1)) < 1e-7
+    check_fields(tr, Xg, yg, W[:, :3], W[:, 3:], 2, 1e-8)
+    assert abs(tr.T0 - stage_time(sol, Xg, yg, eps, 2, 0)) < 1e-7
+    assert abs(tr.T - stage_time(sol, Xg, yg, eps, 2, 1)) < 1e-7

@@ -9,6 +9,7 @@ flow. Errors are measured in tolerance units.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -51,7 +52,18 @@ def test_sign_flow_closed_form_on_the_whole_grid():
 
 
 def reference(X, y, alpha, q, eps, t, *, L=2, tied=True, lam=0.0, decoupled=True):
-    """Radau (rtol 1e-13) on dw/dt = -phi(g) with phi(g) = g (|g| + eps)^(q-2)."""
+    """Radau (rtol 1e-13) on dw/dt = -phi(g) with phi(g) = g (|g| + eps)^(q-2).
+
+    Cached: it depends on numpy and scipy only, so a process that has run the tests once
+    (e.g. the parent of mutation-testing workers) keeps the solutions."""
+    X, y, t = (np.asarray(a, dtype=float) for a in (X, y, t))
+    return _reference(X.tobytes(), X.shape, y.tobytes(), alpha, q, eps, t.tobytes(), L, tied,
+                      lam, decoupled).copy()
+
+
+@functools.cache
+def _reference(Xb, shape, yb, alpha, q, eps, tb, L, tied, lam, decoupled):
+    X, y, t = np.frombuffer(Xb).reshape(shape), np.frombuffer(yb), np.frombuffer(tb)
     D = X.shape[1]
     K = 1 if tied else L
 
