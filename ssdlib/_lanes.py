@@ -45,9 +45,9 @@ OK, TOO_SMALL, TOO_MANY, TOO_LATE = 0, 1, 2, 3
 def _jit(fn):
     """``numba.njit`` with an on-disk cache where one can be written."""
     try:
-        return numba.njit(cache=True)(fn)
+        return numba.njit(cache=True, error_model="numpy")(fn)
     except RuntimeError:  # no writable cache location
-        return numba.njit(fn)
+        return numba.njit(error_model="numpy")(fn)
 
 
 # ----------------------------------------------------------------------------
@@ -138,9 +138,10 @@ def _event(j, z, x, a, eps, H):
 def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
     """One DOP853 step of size ``h``; stages in ``K`` (rows 0..12), ``K[12] = F(y_new)``."""
     n = y.size
+    ns = K.shape[0] - 4  # the 12 stages (a run-time bound keeps the loops rolled)
     for i in range(n):
         K[0, i] = f[i]
-    for s in range(1, _NS):
+    for s in range(1, ns):
         for i in range(n):
             acc = 0.0
             for j in range(s):
@@ -149,22 +150,23 @@ def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
         _rhs(y_new, a, C, logC, eps, H, gd, x, K[s])
     for i in range(n):
         acc = 0.0
-        for j in range(_NS):
+        for j in range(ns):
             acc += _B[j] * K[j, i]
         y_new[i] = y[i] + h * acc
-    _rhs(y_new, a, C, logC, eps, H, gd, x, K[_NS])
+    _rhs(y_new, a, C, logC, eps, H, gd, x, K[ns])
 
 
 @_jit
 def _error_norm(K, h, y, y_new, rtol, atol):
     n = y.size
+    ns = K.shape[0] - 4
     e5 = 0.0
     e3 = 0.0
     for i in range(n):
         sc = atol[i] + rtol * max(abs(y[i]), abs(y_new[i]))
         d5 = 0.0
         d3 = 0.0
-        for j in range(_NS + 1):
+        for j in range(ns + 1):
             d5 += _E5[j] * K[j, i]
             d3 += _E3[j] * K[j, i]
         e5 += (d5 / sc) ** 2
@@ -178,8 +180,9 @@ def _error_norm(K, h, y, y_new, rtol, atol):
 def _dense(y, y_new, h, a, C, logC, eps, H, gd, K, x, tmp, F):
     """Coefficients ``F`` (7, n) of the 7th-order interpolant of the step just taken."""
     n = y.size
-    for j in range(3):
-        s = _NS + 1 + j
+    ns = K.shape[0] - 4
+    for j in range(K.shape[0] - ns - 1):  # the 3 extra stages
+        s = ns + 1 + j
         for i in range(n):
             acc = 0.0
             for r in range(s):
@@ -190,10 +193,10 @@ def _dense(y, y_new, h, a, C, logC, eps, H, gd, K, x, tmp, F):
         dy = y_new[i] - y[i]
         F[0, i] = dy
         F[1, i] = h * K[0, i] - dy
-        F[2, i] = 2.0 * dy - h * (K[_NS, i] + K[0, i])
+        F[2, i] = 2.0 * dy - h * (K[ns, i] + K[0, i])
         for r in range(4):
             acc = 0.0
-            for j in range(_NS + 4):
+            for j in range(K.shape[0]):
                 acc += _D[r, j] * K[j, i]
             F[3 + r, i] = h * acc
 
@@ -372,9 +375,12 @@ def _lanes(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, event
 
 
 @_jit
-def _evaluate(rec, start, y_stop, t_out, y_out):
-    """States at the times ``t_out`` (B, K) from the records; ``y_stop`` after the last."""
+def _evaluate(rec, start, y_stop, C, t_out, v, u):
+    """``v`` and ``u`` (B, K, m) at the times ``t_out`` (B, K) from the records; after the
+    last recorded step, at the state of convergence ``y_stop``."""
     B, n = y_stop.shape
+    m = u.shape[2]
+    y = np.empty(n)
     for b in range(B):
         j = start[b]
         end = start[b + 1]
@@ -383,11 +389,15 @@ def _evaluate(rec, start, y_stop, t_out, y_out):
             while j < end and rec[j, 0] + rec[j, 1] < t:
                 j += 1
             if j == end:  # converged: the lane stays where it stopped
-                y_out[b, k] = y_stop[b]
+                y[:] = y_stop[b]
             else:
                 row = rec[j]
                 theta = max(0.0, (t - row[0]) / row[1])
-                _eval_dense(row[2 + n:].reshape((7, n)), row[2:2 + n], theta, y_out[b, k])
+                _eval_dense(row[2 + n:].reshape((7, n)), row[2:2 + n], theta, y)
+            for i in range(m):
+                c = C[b, 1 + i]
+                v[b, k, i] = c * _omega(y[1 + i] / c - math.log(c))
+                u[b, k, i] = y[1 + m + i]
 
 
 @dataclass
@@ -408,7 +418,9 @@ class LaneResult:
     nsteps : ndarray, shape (B,)
         Accepted steps per lane.
     records, start : ndarray
-        Interpolants of the recorded steps (see :func:`at`).
+        Interpolants of the recorded steps (see :meth:`at`).
+    C : ndarray, shape (B, m + 1)
+        Scales of the psi variables.
     """
 
     t_stop: np.ndarray
@@ -419,14 +431,23 @@ class LaneResult:
     records: np.ndarray
     start: np.ndarray
 
+    C: np.ndarray
+
     def at(self, t_out):
-        """States (B, K, n) at the times ``t_out`` (B, K), which the recorded steps must
-        cover (the ``t_out`` of the integration, or any times with ``t_out=None``)."""
+        """``v`` and ``u``, each of shape (B, K, m), at the times ``t_out`` (B, K), which
+        the recorded steps must cover (the ``t_out`` of the integration, or any times if it
+        had none)."""
         t_out = np.ascontiguousarray(t_out, dtype=np.float64)
         B, n = self.y_stop.shape
-        y_out = np.empty((B, t_out.shape[1], n))
-        _evaluate(self.records, self.start, self.y_stop, t_out, y_out)
-        return y_out
+        v = np.empty((B, t_out.shape[1], (n - 1) // 2))
+        u = np.empty_like(v)
+        _evaluate(self.records, self.start, self.y_stop, self.C, t_out, v, u)
+        return v, u
+
+    def at_stop(self):
+        """``v`` and ``u``, each of shape (B, m), at convergence."""
+        v, u = self.at(np.full((self.y_stop.shape[0], 1), np.inf))
+        return v[:, 0], u[:, 0]
 
 
 def integrate_lanes(lanes, y0, t_out=None, *, rtol, atol, events=False, t_max=np.inf,
@@ -477,8 +498,9 @@ def integrate_lanes(lanes, y0, t_out=None, *, rtol, atol, events=False, t_max=np
     nsteps = np.zeros(B, dtype=np.int64)
     status = np.full(B, -1, dtype=np.int64)
     start = np.zeros(B + 1, dtype=np.int64)
+    C, log_C = arr(lanes.C), arr(lanes.log_C)
     nfev, records = _lanes(
-        y0, t_out, every, arr(lanes.a), arr(lanes.C), arr(lanes.log_C), arr(lanes.eps),
+        y0, t_out, every, arr(lanes.a), C, log_C, arr(lanes.eps),
         int(lanes.H), bool(lanes.gd), arr(lanes.psi_stop), float(rtol),
         arr(np.broadcast_to(atol, (B, n))), bool(events), float(t_max), int(max_steps),
         arr(1e-3 * lanes.alpha), t_event, t_stop, y_stop, nsteps, status, start,
@@ -501,4 +523,4 @@ def integrate_lanes(lanes, y0, t_out=None, *, rtol, atol, events=False, t_max=np
             f"the flow had not converged by t_max = {t_max:g} (lane {lane}); "
             "pass a larger `t_max`."
         )
-    return LaneResult(t_stop, y_stop, t_event, int(nfev), nsteps, records, start)
+    return LaneResult(t_stop, y_stop, t_event, int(nfev), nsteps, records, start, C)

@@ -53,7 +53,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
-from scipy.special import wrightomega
 
 from ._lanes import integrate_lanes
 from .problem import Problem, _check_depth, _check_positive
@@ -184,7 +183,7 @@ def _residual_and_q(problem, beta):
     """``y - X beta`` and ``X^T (y - X beta)`` for the rows of ``beta`` (T, D); under
     Assumption 3.2 block by block, in O(T D) rather than O(T N D)."""
     X, y = problem.X, problem.y
-    if problem.blocks is None:
+    if problem.blocks is None or problem.N <= 8:
         residual = y - beta @ X.T
         return residual, residual @ X
     cols = np.concatenate(problem.blocks)
@@ -285,12 +284,6 @@ class _Lanes:
         z[:, m + 1:] = self.alpha[:, None]
         return z
 
-    def uv(self, z):
-        """States (B, ..., 2m+1) -> u, v of shape (B, ..., m); v = c omega(psi / c - log c)."""
-        m = self.m
-        c = self.c_v.reshape((z.shape[0],) + (1,) * (z.ndim - 2) + (m,))
-        return z[..., m + 1:], c * wrightomega(z[..., 1:m + 1] / c - np.log(c))
-
     def to_weights(self, problem, U, V):
         """(..., B, m) lane arrays -> w+, w- of shape (..., P, D)."""
         P, N, m = self.P, self.N, self.m
@@ -330,13 +323,10 @@ def _simulate_blocks(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol):
                  for p in range(P)]
     else:
         grids = [t_eval] * P
-    z_out = res.at(np.repeat(np.array(grids), N, axis=0))
-    U, V = lanes.uv(z_out)  # (B, K, m)
-    U = np.moveaxis(U, 1, 0)
-    V = np.moveaxis(V, 1, 0)  # (K, B, m)
-    wp, wm = lanes.to_weights(problem, U, V)  # (K, P, D)
-    Ui, Vi = lanes.uv(res.y_stop)
-    wp_inf, wm_inf = lanes.to_weights(problem, Ui, Vi)  # (P, D)
+    V, U = res.at(np.repeat(np.array(grids), N, axis=0))  # (B, K, m)
+    wp, wm = lanes.to_weights(problem, np.moveaxis(U, 1, 0), np.moveaxis(V, 1, 0))  # (K, P, D)
+    V, U = res.at_stop()
+    wp_inf, wm_inf = lanes.to_weights(problem, U, V)  # (P, D)
     if gd:
         T0 = np.full(P, np.nan)
         T = np.full(P, np.nan)
