@@ -27,7 +27,14 @@ from . import optim
 from .problem import _check_depth
 from .steepest import escape_exponent, escape_time_prediction, escape_times, fit_escape_slope
 from .steepest import steepest_flow
-from .steepest._model import _as_data, _check_alpha, _check_real, _forward
+from .steepest._model import (
+    _as_data,
+    _check_alpha,
+    _check_fraction,
+    _check_positive,
+    _check_time_points,
+    _forward,
+)
 from .steepest.flows import _row_blocks
 
 __all__ = [
@@ -122,9 +129,7 @@ def saddle_sign_flow(problem, alpha, t, *, depth=2):
     X, y = _as_data(problem)
     alpha = _check_alpha(alpha)
     depth = _check_depth(depth)
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise ValueError("`t` must be a 1-dimensional array of finite times >= 0.")
+    t = _check_time_points(t)
     beta = np.zeros((t.size, X.shape[1]))
     for n, cols in enumerate(_blocks(X)):
         if cols.size == 0 or y[n] == 0:
@@ -156,9 +161,7 @@ def saddle_sign_escape_time(problem, alpha, *, depth=2, fraction=0.5):
         If the loss never falls to the level (``y = 0``), or on invalid arguments.
     """
     X, y = _as_data(problem)
-    fraction = _check_real("fraction", fraction)
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"`fraction` must lie in (0, 1); got {fraction}.")
+    fraction = _check_fraction(fraction)
     if not np.any(y):
         raise ValueError("`problem.y` is 0: the loss is 0 at the start, there is no saddle "
                          "to escape.")
@@ -252,9 +255,7 @@ def escape_run(problem, optimizer, alpha, eta, steps, *, depth=2, fraction=0.5, 
     -------
     EscapeRun
     """
-    fraction = _check_real("fraction", fraction)
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"`fraction` must lie in (0, 1); got {fraction}.")
+    fraction = _check_fraction(fraction)
     X, y, optimizer, eta, steps, depth, eps, beta1, beta2, wd, decoupled, W0 = optim._validate(
         problem, optimizer, alpha, eta, steps, depth, eps, beta1, beta2, weight_decay,
         decoupled, init, tied)
@@ -309,12 +310,8 @@ def escape_threshold(problem, optimizer, alpha, guess, steps, *, start=-4.0, sto
     ValueError
         On invalid arguments.
     """
-    guess = _check_real("guess", guess)
-    if guess <= 0:
-        raise ValueError(f"`guess` must be > 0 (a learning rate); got {guess}.")
-    rtol = _check_real("rtol", rtol)
-    if rtol <= 0:
-        raise ValueError(f"`rtol` must be > 0; got {rtol}.")
+    guess = _check_positive("guess", guess, "a learning rate")
+    rtol = _check_positive("rtol", rtol)
     if isinstance(per_octave, bool) or not isinstance(per_octave, int) or per_octave < 1:
         raise ValueError(f"`per_octave` must be an integer >= 1; got {per_octave!r}.")
 
@@ -399,9 +396,7 @@ def stability_ceiling(problem, depth, *, alpha=0.01, t_end=1e5):
     """
     X, y = _as_data(problem)
     depth = _check_depth(depth)
-    t_end = _check_real("t_end", t_end)
-    if t_end <= 0:
-        raise ValueError(f"`t_end` must be > 0; got {t_end}.")
+    t_end = _check_positive("t_end", t_end)
     gf = steepest_flow((X, y), alpha, 2.0, depth=depth, t_eval=np.array([0.0, t_end]))
     u, v = gf.w[-1, 0, 0], gf.w[-1, 1, 0]
     JJ = depth**2 * (u ** (2 * depth - 2) + v ** (2 * depth - 2))

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .problem import _check_depth
-from .steepest._model import _as_data, _check_eps, _check_q, _check_real
+from .steepest._model import _as_data, _check_eps, _check_positive, _check_q
 
 __all__ = [
     "CosineDecay",
@@ -42,10 +42,7 @@ __all__ = [
 
 
 def _check_rate(lam):
-    lam = _check_real("lam", lam)
-    if lam <= 0:
-        raise ValueError(f"`lam` must be > 0 (the decay rate); got {lam}.")
-    return lam
+    return _check_positive("lam", lam, "the decay rate")
 
 
 def _check_s(s):
@@ -236,9 +233,7 @@ class CosineDecay:
 
     def __post_init__(self):
         for name in ("rate", "horizon"):
-            value = _check_real(name, getattr(self, name))
-            if value <= 0:
-                raise ValueError(f"`{name}` must be > 0; got {value}.")
+            _check_positive(name, getattr(self, name))
 
     def __call__(self, t):
         return self.rate * (1 + np.cos(np.pi * t / self.horizon))

@@ -16,6 +16,7 @@ from ssdlib.steepest import (
     escape_exponent,
     escape_time_prediction,
     escape_times,
+    explore_flow,
     final_iterate,
     fit_escape_slope,
     mirror_map,
@@ -475,3 +476,14 @@ def test_final_iterate_of_adam_without_moments_is_discrete_ssd():
     assert abs(loss - 0.25 * r @ r) < 1e-15
     with pytest.raises(ValueError, match="`horizon`"):
         final_iterate(TWO, "adam", 0.1, eta, 0.0)
+
+
+def test_explore_flow_reference_is_the_exact_sign_flow():
+    t = np.r_[0.0, np.geomspace(1e-3, 10, 50)]
+    tr, ref = explore_flow(TWO, 0.1, 1.0, depth=3, t_eval=t)       # q = 1, eps = 0: exact
+    assert np.max(np.abs(tr.loss - ref)) < 1e-15
+    tr, ref = explore_flow(TWO, 0.1, 1.0, depth=3, eps=1e-5, t_eval=t, rtol=1e-8)
+    assert np.max(np.abs(tr.loss - ref)) / ref[0] < 1e-3        # SSD is O(eps) from it
+    X = np.array([[1.0, 0.5], [0.3, 1.0]])
+    tr, ref = explore_flow((X, np.ones(2)), 0.1, 2.0, t_eval=[0.0, 1.0])
+    assert ref is None and tr.t.size == 2

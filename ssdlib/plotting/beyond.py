@@ -488,7 +488,7 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
                            rtol=1e-10, atol=1e-12):
     r"""Solve one steepest flow and draw its loss and coordinates (for the chapter's widget).
 
-    Runs :func:`ssdlib.steepest.steepest_flow` (tied model, balanced start ``alpha``) with
+    Runs :func:`ssdlib.steepest.explore_flow` (tied model, balanced start ``alpha``) with
     exponent ``q`` and smoothing ``eps``, on a logarithmic time grid (LSODA, or BDF if LSODA
     fails). Panel (a): the loss
     relative to its start against ``t`` (log axis), with the exact sign flow (``q = 1``,
@@ -513,24 +513,14 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
     -------
     matplotlib.figure.Figure
     """
-    if t_eval is None:
-        t_eval = np.r_[0.0, np.geomspace(1e-3, 1e5, 240)]
-    kw = {"depth": depth, "eps": eps, "t_eval": t_eval, "rtol": rtol, "atol": atol}
-    try:
-        tr = steepest.steepest_flow(problem, alpha, q, **kw)
-    except RuntimeError:  # LSODA can fail on the regularised Hoelder field (eps = 0, 1 < q < 2)
-        tr = steepest.steepest_flow(problem, alpha, q, method="BDF", **kw)
+    tr, sign_loss = steepest.explore_flow(problem, alpha, q, depth=depth, eps=eps, t_eval=t_eval,
+                                          rtol=rtol, atol=atol)
     fig = Figure(figsize=(8.4, 3.3), layout="constrained")
     ax, bx = fig.subplots(1, 2, sharex=True)
     t = tr.t[1:]
     ax.semilogx(t, tr.loss[1:] / tr.loss[0], color="C0", lw=1.8, label=f"q = {q:g}")
-    try:
-        _, beta_sf, _ = steepest.sign_flow_closed_form(problem, alpha, t, depth=depth)
-    except ValueError:
-        beta_sf = None
-    if beta_sf is not None:
-        r = beta_sf @ np.asarray(problem.X, float).T - np.asarray(problem.y, float)
-        ax.semilogx(t, 0.25 * np.sum(r**2, axis=1) / tr.loss[0], color="k", lw=1, ls="--",
+    if sign_loss is not None:
+        ax.semilogx(t, sign_loss[1:] / tr.loss[0], color="k", lw=1, ls="--",
                     label="sign flow (exact)")
     ax.axhline(0.5, color="0.6", ls=":", lw=1)
     half = np.flatnonzero(tr.loss <= 0.5 * tr.loss[0])

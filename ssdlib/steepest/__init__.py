@@ -98,6 +98,7 @@ from .flows import (
     SteepestTrajectory,
     balance,
     balance_deviation,
+    explore_flow,
     sign_flow_closed_form,
     steepest_flow,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "escape_exponent",
     "escape_time_prediction",
     "escape_times",
+    "explore_flow",
     "final_iterate",
     "fit_escape_slope",
     "mirror_map",

@@ -60,11 +60,32 @@ def _check_q(q):
     return q
 
 
+def _check_positive(name, value, what=""):
+    """A finite real number ``> 0``; ``what`` says what it is, for the message."""
+    value = _check_real(name, value)
+    if value <= 0:
+        raise ValueError(f"`{name}` must be > 0{f' ({what})' if what else ''}; got {value}.")
+    return value
+
+
+def _check_fraction(fraction, name="fraction"):
+    """A number in the open interval (0, 1), e.g. the loss level that counts as an escape."""
+    fraction = _check_real(name, fraction)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"`{name}` must lie in (0, 1); got {fraction}.")
+    return fraction
+
+
 def _check_alpha(alpha):
-    alpha = _check_real("alpha", alpha)
-    if alpha <= 0:
-        raise ValueError(f"`alpha` must be > 0 (the initialisation scale); got {alpha}.")
-    return alpha
+    return _check_positive("alpha", alpha, "the initialisation scale")
+
+
+def _check_time_points(t):
+    """Times as a 1-dimensional float array of finite values ``>= 0``."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0):
+        raise ValueError("`t` must be a 1-dimensional array of finite times >= 0.")
+    return t
 
 
 def _check_eps(eps):

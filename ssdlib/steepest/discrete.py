@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._model import _check_real
+from ._model import _check_positive
 
 __all__ = ["final_iterate"]
 
@@ -36,10 +36,8 @@ def final_iterate(problem, optimizer, alpha, eta, horizon, **options):
     """
     from .. import optim  # noqa: PLC0415  (ssdlib.optim imports this package)
 
-    horizon = _check_real("horizon", horizon)
-    eta = _check_real("eta", eta)
-    if horizon <= 0 or eta <= 0:
-        raise ValueError(f"`horizon` and `eta` must be > 0; got {horizon} and {eta}.")
+    horizon = _check_positive("horizon", horizon, "the time of the flow")
+    eta = _check_positive("eta", eta, "the learning rate")
     steps = int(np.ceil(horizon / eta))
     tr = optim.optimize(problem, optimizer, alpha, eta, steps, record_every=steps, **options)
     return tr.beta[-1], float(tr.loss[-1])

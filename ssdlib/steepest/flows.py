@@ -58,6 +58,7 @@ from ._model import (
     _check_eps,
     _check_q,
     _check_real,
+    _check_time_points,
     _check_weight_decay,
     _dphi,
     _hessian,
@@ -71,6 +72,7 @@ __all__ = [
     "SteepestTrajectory",
     "balance",
     "balance_deviation",
+    "explore_flow",
     "sign_flow_closed_form",
     "steepest_flow",
 ]
@@ -203,9 +205,7 @@ def sign_flow_closed_form(problem, alpha, t, *, depth=2):
     X, y = _as_data(problem)
     alpha = _check_alpha(alpha)
     depth = _check_depth(depth)
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise ValueError("`t` must be a 1-dimensional array of finite times >= 0.")
+    t = _check_time_points(t)
     setup = _sign_flow_setup(X, y, alpha, depth)
     if setup is None:
         raise ValueError(
@@ -500,3 +500,43 @@ def balance_deviation(traj, factor=None, *, i=0, j=1, branch=0):
         raise ValueError("the start is balanced (b(0) = 0 between these layers): pass an "
                          "unbalanced `init` to steepest_flow.")
     return float(np.abs(b - b[0] * f[:, None]).max() / scale)
+
+
+def explore_flow(problem, alpha, q, *, depth=2, eps=0.0, t_eval=None, rtol=1e-10, atol=1e-12):
+    r"""One steepest flow on a logarithmic time grid, with the exact sign flow as reference.
+
+    Runs :func:`steepest_flow` (tied model, balanced start ``alpha``) with LSODA, or BDF if
+    LSODA fails (it can on the regularised Hoelder field of ``eps = 0``, ``1 < q < 2``), and
+    the closed-form sign flow (:func:`sign_flow_closed_form`) on the same times when the data
+    satisfy Assumption 3.2. This is what the chapter's widget draws.
+
+    Parameters
+    ----------
+    problem : object with ``.X`` (N, D) and ``.y`` (N,), or a pair ``(X, y)``
+    alpha, q, depth, eps :
+        As in :func:`steepest_flow`.
+    t_eval : array_like, optional
+        Default ``[0] + geomspace(1e-3, 1e5, 240)``.
+    rtol, atol : float
+        Solver tolerances.
+
+    Returns
+    -------
+    traj : SteepestTrajectory
+    sign_loss : ndarray, shape (T,), or None
+        Loss (eq. 8) of the exact sign flow at ``traj.t``; None without a closed form.
+    """
+    X, y = _as_data(problem)
+    if t_eval is None:
+        t_eval = np.r_[0.0, np.geomspace(1e-3, 1e5, 240)]
+    kw = {"depth": depth, "eps": eps, "t_eval": t_eval, "rtol": rtol, "atol": atol}
+    try:
+        traj = steepest_flow((X, y), alpha, q, **kw)
+    except RuntimeError:
+        traj = steepest_flow((X, y), alpha, q, method="BDF", **kw)
+    try:
+        _, beta_sf, _ = sign_flow_closed_form((X, y), alpha, traj.t, depth=depth)
+    except ValueError:
+        return traj, None
+    r = beta_sf @ X.T - y
+    return traj, 0.25 * np.sum(r**2, axis=1)

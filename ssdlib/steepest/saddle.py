@@ -28,7 +28,15 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..problem import _check_depth
-from ._model import _as_data, _check_alpha, _check_eps, _check_q, _check_real, _forward
+from ._model import (
+    _as_data,
+    _check_alpha,
+    _check_eps,
+    _check_fraction,
+    _check_q,
+    _check_real,
+    _forward,
+)
 from .flows import (
     _SIGN_FLOW_MSG,
     _closed_form_allowed,
@@ -103,9 +111,7 @@ def escape_times(problem, alphas, q, *, depth=2, eps=0.0, tied=True, init="balan
     alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
     if alphas.ndim != 1 or np.any(~np.isfinite(alphas)) or np.any(alphas <= 0):
         raise ValueError("`alphas` must be a 1-dimensional array of values > 0.")
-    fraction = _check_real("fraction", fraction)
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"`fraction` must lie in (0, 1); got {fraction}.")
+    fraction = _check_fraction(fraction)
     if t_max is not None:
         t_max = _check_real("t_max", t_max)
         if t_max <= 0:

@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._model import _as_data, _check_real
+from ._model import _as_data, _check_fraction, _check_real
 from .flows import steepest_flow
 
 __all__ = [
@@ -134,10 +134,7 @@ def active_share(traj, *, drop=0.1, rel=0.1):
     ValueError
         If the loss never falls by ``drop`` on the output times.
     """
-    for name, val in (("drop", drop), ("rel", rel)):
-        val = _check_real(name, val)
-        if not 0.0 < val < 1.0:
-            raise ValueError(f"`{name}` must lie in (0, 1); got {val}.")
+    drop, rel = _check_fraction(drop, "drop"), _check_fraction(rel, "rel")
     reached = traj.loss <= (1 - drop) * traj.loss[0]
     if not reached.any():
         raise ValueError(f"the loss never falls by {drop:g} on the output times; extend "
