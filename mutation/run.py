@@ -1,10 +1,10 @@
 """Mutation testing of the core of ssdlib with mutmut (``make mutation``).
 
 The modules, the tests and the marker expression are read from ``mutation/config.toml``.
-For each module in turn (in the configured order), the package and the selected tests are
-copied to ``mutation/work/<module>/`` (not in git), where mutmut runs with a generated
-``[tool.mutmut]`` section that mutates that module only; ``--modules`` reruns some modules and
-keeps the results of the others. Then the score of each module is printed,
+The package and the selected tests are copied to a work folder (default ``mutation/work/``, not
+in git), where one mutmut run mutates the modules with a generated ``[tool.mutmut]`` section
+(the tests are run once to map them to functions, then each mutant against the tests that call
+its function). Then the score of each module is printed,
 ``killed / (mutants - equivalent)`` (a timeout counts as killed), with every surviving mutant
 and its diff.
 
@@ -13,7 +13,7 @@ one a line: ``<mutant name> <fingerprint>  <one-line reason>``. The fingerprint 
 to each survivor; an entry whose fingerprint no longer matches its mutant (the function was
 edited) is reported as stale and not counted.
 
-Usage: python mutation/run.py [--modules NAME ...] [--jobs N] [--report-only]
+Usage: python mutation/run.py [--modules NAME ...] [--jobs N] [--work DIR] [--report-only]
 """
 
 from __future__ import annotations
@@ -59,11 +59,12 @@ def toml_list(items):
     return "[" + ", ".join(json.dumps(str(i)) for i in items) + "]"
 
 
-def prepare(cfg, name, files):
-    """Fresh copy of the package and the selected tests in mutation/work/<name>/, with a
-    [tool.mutmut] section that mutates ``files``; returns the work folder and the tests."""
-    work = WORK / name
+def prepare(cfg, work, files):
+    """Fresh copy of the package and the selected tests in ``work``, with a [tool.mutmut]
+    section that mutates ``files``; returns the tests."""
     if work.exists():
+        if any(work.iterdir()) and not (work / "pyproject.toml").exists():
+            sys.exit(f"mutation: {work} is not a work folder of this script; not emptying it.")
         shutil.rmtree(work)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / PACKAGE, work / PACKAGE, ignore=ignore)
@@ -89,7 +90,7 @@ def prepare(cfg, name, files):
         "use_git_change_detection = false\n"
     )
     (work / "pyproject.toml").write_text(text)
-    return work, tests
+    return tests
 
 
 def run_mutmut(work, jobs):
@@ -151,25 +152,24 @@ def main():
     ap.add_argument("--modules", nargs="+", default=cfg["modules"],
                     help="modules to mutate (default: `modules` of mutation/config.toml)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--work", type=Path, default=WORK,
+                    help="work folder, emptied first (default mutation/work)")
     ap.add_argument("--report-only", action="store_true",
                     help="report on the last run in mutation/work without running mutmut")
     args = ap.parse_args()
     files = {m: module_files(m) for m in args.modules}
-    seconds = {}
+    work = args.work.resolve()
+    seconds = None
     if not args.report_only:
-        for m in args.modules:
-            t0 = time.monotonic()
-            work, tests = prepare(cfg, m, files[m])
-            if not seconds:
-                print(f"mutation: tests {' '.join(tests)}", flush=True)
-            run_mutmut(work, args.jobs)
-            seconds[m] = time.monotonic() - t0
-            print(f"  {m:<10} done in {seconds[m] / 60:.1f} min", flush=True)
+        t0 = time.monotonic()
+        tests = prepare(cfg, work, [f for m in args.modules for f in files[m]])
+        print(f"mutation: modules {' '.join(args.modules)}; tests {' '.join(tests)}", flush=True)
+        run_mutmut(work, args.jobs)
+        seconds = time.monotonic() - t0
     equivalent = read_equivalent()
     used = set()
     rows, survivors, stale = [], [], []
     for m in args.modules:
-        work = WORK / m
         codes = {f: results(work, f) for f in files[m]}
         n_all = sum(len(c) for c in codes.values())
         if n_all == 0:
@@ -201,8 +201,8 @@ def main():
     print(f"{'total':<10} {tot[0]:>8} {tot[1]:>7} {tot[2]:>7} {tot[3]:>6} "
           f"{100 * tot[1] / max(tot[0] - tot[2], 1):>6.1f}%")
     if survivors:
-        print(f"\nSurviving mutants ({len(survivors)}; "
-              "`cd mutation/work/<module> && mutmut show NAME`):")
+        print(f"\nSurviving mutants ({len(survivors)}; `cd {os.path.relpath(work)} && "
+              "mutmut show NAME`):")
         for name, fp, status, changed in survivors:
             print(f"  {name} {fp} [{status}]")
             for ln in changed:
@@ -210,9 +210,9 @@ def main():
     if stale:
         print("\nStale entries of mutation/equivalent.txt (mutant gone or changed): "
               + ", ".join(sorted(set(stale))))
-    if seconds:
+    if seconds is not None:
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(f"\nWall time {sum(seconds.values()) / 60:.1f} min "
+        print(f"\nWall time {seconds / 60:.1f} min "
               f"(CPU {(cpu.ru_utime + cpu.ru_stime) / 60:.1f} min on {args.jobs} workers).")
     low = [r[0] for r in rows if r[5] < cfg["min_score"]]
     if low:
