@@ -157,7 +157,9 @@ def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
 
 
 @_jit
-def _error_norm(K, h, y, y_new, rtol, atol):
+def _error_norm(K, h, y, y_new, rtol, atol, n_eff):
+    """Scaled error estimate of DOP853; ``n_eff`` counts the unknowns of the block (the
+    padding of a block smaller than the largest one stays constant)."""
     n = y.size
     ns = K.shape[0] - 4
     e5 = 0.0
@@ -173,7 +175,7 @@ def _error_norm(K, h, y, y_new, rtol, atol):
         e3 += (d3 / sc) ** 2
     if e5 == 0.0 and e3 == 0.0:
         return 0.0
-    return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * n)
+    return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * n_eff)
 
 
 @_jit
@@ -254,6 +256,7 @@ def _lane(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, events
     Returns (status, t_stop, accepted steps, evaluations, rows used, records).
     """
     n = y0.size
+    n_eff = 1 + 2 * np.sum(a > 0)
     n_out = t_out.size
     K = np.empty((_NS + 4, n))
     F_tmp = np.empty((7, n))
@@ -285,7 +288,7 @@ def _lane(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, events
             return TOO_SMALL, t, nsteps, nfev, cnt, rec
         _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new)
         nfev += _NS
-        err = _error_norm(K, h, y, y_new, rtol, atol)
+        err = _error_norm(K, h, y, y_new, rtol, atol, n_eff)
         finite = math.isfinite(err)
         for i in range(n):
             finite = finite and math.isfinite(y_new[i])
