@@ -288,3 +288,28 @@ def test_general_X_stage_times_and_grid():
     check_fields(tr, Xg, yg, W[:, :3], W[:, 3:], 2, 1e-8)
     assert abs(tr.T0 - stage_time(sol, Xg, yg, eps, 2, 0)) < 1e-7
     assert abs(tr.T - stage_time(sol, Xg, yg, eps, 2, 1)) < 1e-7
+
+
+def test_sign_flow_fields_with_many_blocks():
+    # 10 rows (the fields of a trajectory are then assembled block by block): blocks of 1 to 3
+    # columns with random entries; t* from the two cases of the closed form (H = 2)
+    rng = np.random.default_rng(11)
+    sizes = [1, 2, 3, 1, 2, 3, 1, 2, 3, 2]
+    D = sum(sizes)
+    X = np.zeros((10, D))
+    y = rng.uniform(0.2, 3.0, 10) * rng.choice([-1.0, 1.0], 10)
+    col_t = np.empty(D)
+    alpha, start = 0.3, 0
+    for n, d in enumerate(sizes):
+        X[n, start:start + d] = rng.uniform(0.5, 1.5, d) * rng.choice([-1.0, 1.0], d)
+        A, Y = np.abs(X[n]).sum(), abs(y[n])
+        col_t[start:start + d] = Y / (4 * alpha * A) if A * (2 * alpha) ** 2 >= Y \
+            else math.sqrt(Y / A) - alpha
+        start += d
+    assert np.any(col_t < alpha) and np.any(col_t > alpha)
+    t_eval = np.linspace(0.0, col_t.max() + 0.1, 41)
+    tr = S.simulate(S.Problem(X, y), alpha, 0.0, t_eval=t_eval)
+    tau = np.minimum(t_eval[:, None], col_t[None, :])
+    U, V = alpha + tau, np.maximum(alpha - tau, 0.0)
+    dom = X.T @ y > 0
+    check_fields(tr, X, y, np.where(dom, U, V), np.where(dom, V, U), 2, 1e-14)
