@@ -174,13 +174,16 @@ def test_escape_times_sign_flow_and_gradient_flow():
     # t_max below the escape time: inf
     assert np.isinf(st.escape_times(ONE, [0.1], 1.0, t_max=0.3)[0])
     # gradient flow, L = 2 tied: u v = alpha^2, dx/dt = -2 (x - 1) sqrt(x^2 + 4 alpha^4);
-    # the loss halves at x = 1 - sqrt(1/2): t = int_0^x dx' / (2 (1 - x') sqrt(x'^2 + 4 alpha^4))
-    alpha = 0.1
+    # the loss halves at x = 1 - sqrt(1/2). With x = 2 alpha^2 sinh(s):
+    # t = int_0^asinh(x / (2 alpha^2)) ds / (2 (1 - 2 alpha^2 sinh s)).
+    # alpha = 1e-6 escapes after t = 14.6, past the first horizon (10) of the search.
     x_end = 1 - math.sqrt(0.5)
-    t_ref, _ = quad(lambda x: 1 / (2 * (1 - x) * math.sqrt(x * x + 4 * alpha**4)), 0, x_end,
-                    epsabs=1e-14, epsrel=1e-13)
-    got = st.escape_times(ONE, [alpha], 2.0, method="Radau")[0]
-    assert abs(got / t_ref - 1) < 1e-7, (got, t_ref)
+    for alpha in (0.1, 1e-6):
+        c = 2 * alpha**2
+        t_ref, _ = quad(lambda s, c=c: 1 / (2 * (1 - c * math.sinh(s))), 0, math.asinh(x_end / c),
+                        epsabs=1e-14, epsrel=1e-13)
+        got = st.escape_times(ONE, [alpha], 2.0, method="Radau")[0]
+        assert abs(got / t_ref - 1) < 1e-7, (alpha, got, t_ref)
 
 
 def test_fit_escape_slope_recovers_exact_laws():
