@@ -315,3 +315,73 @@ def test_claims_ledger(server: str, browser):
                         assert raw not in text, f"{target}: raw {raw!r} in a claims table: {text}"
     finally:
         tab.close()
+
+
+PAGE_BUDGET = 5_000_000  # bytes of a page's own HTML and images (shared theme assets apart)
+
+
+def _explorable_pages() -> list[str]:
+    return [p for p in _pages() if 'class="explorable"' in (HTML / p).read_text(encoding="utf-8")]
+
+
+def _move_every_slider(tab, page):
+    """Press an arrow key on every slider of every explorable figure; check what changes."""
+    n_figs = tab.evaluate("() => document.querySelectorAll('figure.explorable').length")
+    assert n_figs > 0, f"{page}: no explorable figure"
+    for f in range(n_figs):
+        n_inputs = tab.evaluate(
+            f"() => document.querySelectorAll('figure.explorable')[{f}]"
+            ".querySelectorAll('input').length")
+        for a in range(n_inputs):
+            state = f"""() => {{
+                const fig = document.querySelectorAll('figure.explorable')[{f}];
+                const img = fig.querySelector('img'), inp = fig.querySelectorAll('input')[{a}];
+                return {{src: img.src, alt: img.alt, out: fig.querySelectorAll('output')[{a}]
+                         .textContent, value: inp.value, max: inp.max}};
+            }}"""
+            before = tab.evaluate(state)
+            slider = tab.locator("figure.explorable").nth(f).locator("input").nth(a)
+            slider.focus()
+            slider.press("ArrowLeft" if before["value"] == before["max"] else "ArrowRight")
+            after = tab.evaluate(state)
+            where = f"{page}: figure {f}, slider {a}"
+            assert after["value"] != before["value"], f"{where}: the keyboard did not move it"
+            assert after["src"] != before["src"], f"{where}: the figure did not change"
+            assert after["out"] != before["out"], f"{where}: the shown value did not change"
+            assert after["alt"] != before["alt"] and after["out"] in after["alt"], where
+
+
+@pytest.mark.parametrize("page", _explorable_pages() or ["(no explorable figure)"])
+def test_explorable_figures(page: str, server: str, browser):
+    assert (HTML / page).is_file(), "no page with an explorable figure: run `make book`"
+    errors, foreign = [], []
+    for url in (f"{server}/{page}", (HTML / page).as_uri()):  # served, and opened from disk
+        context = browser.new_context()
+        context.add_init_script("try { localStorage.setItem('mode', 'auto'); } catch (e) {}")
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+            (server, "file:", "data:")) else (foreign.append(r.request.url), r.abort()))
+        tab = context.new_page()
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            tab.goto(url, wait_until="load")
+            _move_every_slider(tab, url)
+        finally:
+            context.close()
+    assert not errors, f"{page}: page errors {errors}"
+    assert not foreign, f"{page}: requests to other hosts {foreign}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_size(page: str):
+    path = HTML / page
+    if not path.is_file():
+        pytest.fail(f"{path} does not exist: run `make book` first", pytrace=False)
+    parser = _ResourceLinks()
+    source = path.read_text(encoding="utf-8")
+    parser.feed(source)
+    size = len(source.encode())
+    for tag in parser.urls:
+        m = re.match(r"<img src='([^']+)'>", tag)
+        if m and not m.group(1).startswith("data:"):
+            size += (path.parent / m.group(1).split("?")[0]).stat().st_size
+    assert size < PAGE_BUDGET, f"{page} weighs {size / 1e6:.1f} MB (budget 5 MB)"
