@@ -217,3 +217,17 @@ def test_satisfies_assumption_3_3_both_ends():
     assert got.tolist() == [c[2] for c in cases]
     # eps_max sits at alpha in its own (non-empty) interval
     assert 9 * eps_max / (4 * 1.2 * 2) < a_hi
+
+
+def test_c_minus_s_is_never_negative_at_the_diagonal():
+    # at theta = 3 pi/4, |sin| exceeds |cos| in the last bit; the bounds use c - s = 0 there
+    theta = 3 * math.pi / 4
+    assert abs(math.sin(theta)) > abs(math.cos(theta))
+    mp, _ = kkt_bounds_block(LAM, theta, Y, 0.05, 1e-3)
+    assert mp == 0.0
+    lead_p, lead_m = kkt_bounds_leading(LAM, theta, Y, 0.05, 1e-3)
+    assert lead_p == 0.0 and lead_m == 0.0
+    assert lemma_b4_terms(LAM, theta, Y, 0.05, 1e-3).N0 == 0.0
+    assert corollary_3_10_bound(LAM, theta, Y, 1e-3) == 0.0
+    assert corollary_3_12_bound([LAM], [theta], [Y], 1e-3) == 0.0
+    assert lemma_b2_intermediates(LAM, theta, Y, 0.05, 1e-3).M_plus_cubic == 0.0
