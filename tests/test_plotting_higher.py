@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ssdlib import Problem, min_E_solution, simulate
@@ -65,6 +66,18 @@ def test_dual_check_lines_match_trajectory(flows):
         np.testing.assert_allclose(dashed.get_ydata(), c * fp[:, 1], atol=1e-12)
         if tr.depth == 2:  # best constant 2/3: Proposition 3.6's normalisation
             assert abs(c - 2 / 3) < 1e-2
+
+
+def test_dual_check_legend_is_below_the_panels(flows):
+    fig = plot_depth_dual_check(flows, paper_map)
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()][0] == "rhs of (20)"
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # the constrained layout places the legend
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert box.y1 <= ax.get_tightbbox(renderer).y0
 
 
 def test_dual_check_odd_count_hides_spare_axis(flows):

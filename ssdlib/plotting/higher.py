@@ -63,7 +63,7 @@ def plot_depth_dual_check(trajs, paper_map=paper_mirror_map, *, coord=0, every=N
     cannot be blamed on a normalisation. Central differences that use ``t = 0``, where
     ``beta = 0`` sits on the kink of the potentials, are left out (the first two times).
     Dotted and dashed grey verticals mark ``T0`` and ``T`` (Figure 1's stage times). Panels
-    are laid out two per row.
+    are laid out two per row, with one legend below them.
 
     Parameters
     ----------
@@ -108,7 +108,9 @@ def plot_depth_dual_check(trajs, paper_map=paper_mirror_map, *, coord=0, every=N
         ax.set_title(f"H = {tr.depth}" + r", $\alpha$" + f" = {tr.alpha:g}", fontsize=10)
         ax.set_xlabel("t")
         ax.set_ylabel(f"rate of dual coord. {coord}")
-    axes[0].legend(fontsize=8, loc="lower left")
+    # below the panels: inside one, the legend would cover the start of its curves
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3,
+               fontsize=9)
     return fig
 
 
@@ -208,7 +210,7 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
     top = v_inf[[H >= 3 for H in depths]]
     if top.size:
         ref(axes[1], 1.0, np.nanmax(top[:, -1]) * 0.5, color="0.4", ls="--", lw=1.2,
-            label="paper: O(eps), slope 1")
+            label=r"paper: $O(\varepsilon)$, slope 1")
     axes[0].set_title(r"(a) $\max_i v_i(T_0)$, dotted: slope $1/(H-1)$", fontsize=10)
     axes[1].set_title(r"(b) $\max_i v_i^\infty$, dotted: slope $1/(H-2)$", fontsize=10)
     for ax in axes[:2]:
