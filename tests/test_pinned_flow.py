@@ -313,3 +313,42 @@ def test_sign_flow_fields_with_many_blocks():
     U, V = alpha + tau, np.maximum(alpha - tau, 0.0)
     dom = X.T @ y > 0
     check_fields(tr, X, y, np.where(dom, U, V), np.where(dom, V, U), 2, 1e-14)
+
+
+def test_general_X_default_grid_past_convergence_and_stage_times_at_zero():
+    Xg, yg = [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5]
+    P = S.Problem(Xg, yg)
+    alpha, eps = 0.2, 0.02
+    tr = S.simulate(P, alpha, eps)
+    assert tr.t.size == 401 and tr.t[0] == 0.0
+    assert abs(tr.t[-1] - 1.1 * tr.t_converged) <= 1e-12 * tr.t[-1]
+    r = np.linalg.norm(np.asarray(yg) - np.asarray(Xg) @ tr.beta_inf)
+    assert r <= 2e-13 * np.linalg.norm(yg)
+    sol = reference(Xg, yg, alpha, eps, 1.5)  # as in test_general_X_stage_times_and_grid
+    early = tr.t <= 1.5
+    W = sol.sol(tr.t[early]).T
+    check_fields(tr_slice(tr, early), Xg, yg, W[:, :3], W[:, 3:], 2, 1e-8)
+    # after t_converged the output holds the limit
+    late = tr.t > tr.t_converged
+    assert late.sum() >= 30
+    np.testing.assert_array_equal(tr.w_plus[late], np.broadcast_to(
+        tr.w_plus_inf, tr.w_plus[late].shape))
+    # an explicit grid reaching past t_converged
+    t_eval = np.array([0.0, 0.5, tr.t_converged * 2, tr.t_converged * 3])
+    tr2 = S.simulate(P, alpha, eps, t_eval=t_eval)
+    np.testing.assert_allclose(tr2.w_plus[1], sol.sol(0.5)[:3], rtol=0, atol=1e-8)
+    np.testing.assert_array_equal(tr2.w_minus[2:], [tr2.w_minus_inf, tr2.w_minus_inf])
+    # eps above every initial gradient: both stage conditions hold at t = 0
+    big = S.simulate(P, alpha, 5.0, t_eval=[0.0, 1.0])
+    assert big.T0 == 0.0 and big.T == 0.0
+
+
+def tr_slice(tr, mask):
+    """The per-time fields of ``tr`` at the selected times, with the other attributes."""
+    class View:
+        pass
+    v = View()
+    for name in ("w_plus", "w_minus", "beta", "u", "v", "dual", "grad_u", "grad_v", "residual"):
+        setattr(v, name, getattr(tr, name)[mask])
+    v.sign = tr.sign
+    return v
