@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html")
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -385,3 +385,88 @@ def test_page_size(page: str):
         if m and not m.group(1).startswith("data:"):
             size += (path.parent / m.group(1).split("?")[0]).stat().st_size
     assert size < PAGE_BUDGET, f"{page} weighs {size / 1e6:.1f} MB (budget 5 MB)"
+
+
+RAW_MARKUP = ("(eq-", "{eq}", "{prf:", "{numref}", "{glue", "{cite", "{ref}", ":label:")
+
+_LAYOUT_JS = """() => {
+    const vw = window.innerWidth, out = {};
+    out.docWidth = document.documentElement.scrollWidth;
+    out.vw = vw;
+    // display equations: the formula (and its number) inside the column; a wider one scrolls
+    // in its own box with a visible scroll bar
+    out.cut = [], out.unscrollable = [], out.covered = [];
+    document.querySelectorAll('div.math').forEach((box) => {
+        const mjx = box.querySelector('mjx-container'), math = mjx && mjx.querySelector('mjx-math');
+        if (!math) return;
+        const text = (box.getAttribute('id') || '') + ' ' + box.textContent.slice(0, 50);
+        const r = math.getBoundingClientRect();
+        if (r.width > box.clientWidth + 1) out.cut.push(text);
+        if (mjx.scrollWidth > mjx.clientWidth + 1) {
+            const ov = getComputedStyle(mjx).overflowX;
+            if (!(ov === 'auto' || ov === 'scroll') || mjx.offsetHeight - mjx.clientHeight < 2)
+                out.unscrollable.push(text);
+        }
+        const no = box.querySelector('.eqno');
+        if (no) {
+            const q = no.getBoundingClientRect();
+            if (q.left < r.right && r.left < q.right && q.top < r.bottom && r.top < q.bottom)
+                out.covered.push(text);
+        }
+    });
+    // images displayed smaller than they were made (their text would shrink below 9 px)
+    out.shrunk = [];
+    document.querySelectorAll('article img').forEach((img) => {
+        if (!img.naturalWidth || img.closest('.sidebar, header')) return;
+        const made = img.style.width ? parseFloat(img.style.width) : img.naturalWidth;
+        if (img.clientWidth + 1 < made && img.clientWidth + 1 < img.parentElement.clientWidth) {
+            out.shrunk.push(img.src.split('/').pop().slice(0, 40) + ' ' + img.clientWidth
+                            + '/' + made);
+        } else if (img.clientWidth + 1 < made) {
+            out.shrunk.push(img.src.split('/').pop().slice(0, 40) + ' ' + img.clientWidth
+                            + '/' + made + ' (column)');
+        }
+    });
+    const body = document.querySelector('article') || document.body;
+    const clone = body.cloneNode(true);
+    clone.querySelectorAll('pre, code, script, style, .highlight').forEach((e) => e.remove());
+    out.text = clone.textContent;
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("page", PAGES)
+def test_reader_layout(page: str, width: int, server: str, browser):
+    """What a reader sees: nothing cut, nothing raw, no shrunk figure, no sideways page."""
+    if not (HTML / page).is_file():
+        pytest.fail(f"{HTML / page} does not exist: run `make book` first", pytrace=False)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script("try { localStorage.setItem('mode', 'auto'); } catch (e) {}")
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server)
+                  else r.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(f"{server}/{page}", wait_until="load")
+        tab.evaluate("""async () => { if (window.MathJax && MathJax.startup
+            && MathJax.startup.promise) { await MathJax.startup.promise; } }""")
+        tab.evaluate("""async () => { await Promise.all(Array.from(document.images).map((i) =>
+            i.complete ? null : new Promise((ok) => { i.onload = ok; i.onerror = ok; }))); }""")
+        got = tab.evaluate(_LAYOUT_JS)
+    finally:
+        context.close()
+    problems = []
+    if got["docWidth"] > got["vw"] + 1:
+        problems.append(f"page {got['docWidth']} px wide in a {got['vw']} px window")
+    if width >= 1280 and got["cut"]:
+        problems.append(f"display equations wider than the column: {got['cut']}")
+    if got["unscrollable"]:
+        problems.append(f"wide equations without a visible scroll bar: {got['unscrollable']}")
+    if got["covered"]:
+        problems.append(f"equation numbers over their formula: {got['covered']}")
+    if width >= 1280 and got["shrunk"]:
+        problems.append(f"figures shown smaller than made: {got['shrunk']}")
+    raw = [m for m in RAW_MARKUP if m in got["text"]]
+    if raw:
+        problems.append(f"raw markup visible: {raw}")
+    assert not problems, f"{page} at {width} px: " + "; ".join(problems)
