@@ -35,9 +35,11 @@ from .problem import Problem, check_assumptions
 
 __all__ = [
     "SUBGRADIENTS",
+    "COMPARISON_HEADER",
     "FitResult",
     "bregman_E_with",
     "compare_subgradients",
+    "comparison_rows",
     "figure1_residuals",
     "figure2_residuals",
     "figure3_discrete_residuals",
@@ -585,3 +587,89 @@ def compare_subgradients(names=None, **kwargs):
     """
     names = list(SUBGRADIENTS) if names is None else list(names)
     return {n: fit_figures_2_3(n, **kwargs) for n in names}
+
+
+# ---------------------------------------------------------------------------
+# tables of the comparison
+
+
+def _reading_groups(result):
+    """``group -> (row labels, read values, sigma)`` for the residual groups of ``result``."""
+    if result.figure == "Figure 1":
+        R = pr.FIGURE_1
+        eps = R["eps"]
+        P = R["panels"]
+        fan = P[eps[1]]
+        out = {
+            "T0": ([f"$T_0$, $\\eps = {e:g}$" for e in eps],
+                   np.array([P[e]["T0"]["value"] for e in eps]), P[eps[0]]["T0"]["sigma"]),
+            "T": ([f"$T$, $\\eps = {e:g}$" for e in eps],
+                  np.array([P[e]["T"]["value"] for e in eps]), P[eps[0]]["T"]["sigma"]),
+            "u_inf": ([f"$u^\\infty$, $\\eps = {e:g}$" for e in eps],
+                      np.array([P[e]["u_inf"]["value"] for e in eps]),
+                      P[eps[0]]["u_inf"]["sigma"]),
+            "beta_inf": ([f"$\\beta^\\infty$, $\\eps = {e:g}$" for e in eps],
+                         np.array([P[e]["beta_inf"]["value"] for e in eps]),
+                         P[eps[0]]["beta_inf"]["sigma"]),
+            "u_t": ([f"$u(t = {t:g})$, $\\eps = {eps[1]:g}$" for t in fan["u_t"]["t"]],
+                    np.array(fan["u_t"]["value"]), fan["u_t"]["sigma"]),
+            "beta_t": ([f"$\\beta(t = {t:g})$, $\\eps = {eps[1]:g}$" for t in fan["beta_t"]["t"]],
+                       np.array(fan["beta_t"]["value"]), fan["beta_t"]["sigma"]),
+        }
+    elif result.figure == "Figure 2":
+        R = pr.FIGURE_2
+        out = {
+            "line": (["slope of the line", "intercept of the line"],
+                     np.array([R["line"]["slope"], R["line"]["intercept"]]), R["line"]["sigma"]),
+            "limits": ([f"$\\beta_1^\\infty$, $\\eps = {e:g}$" for e in R["eps"]],
+                       np.array(R["limits"]["beta1"]), R["limits"]["sigma"]),
+            "min_E": (["min-$E$ point, $\\beta_1$", "min-$E$ point, $\\beta_2$"],
+                      np.array([R["min_E"]["beta1"], R["min_E"]["beta2"]]), R["min_E"]["sigma"]),
+        }
+    elif result.figure == "Figure 3":
+        R = pr.FIGURE_3
+        out = {"E": ([f"$E$, $\\eps = {e:g}$" for e in R["eps"]], np.array(R["E"]), R["sigma"])}
+    else:
+        raise ValueError("`result` must come from figure1_residuals, figure2_residuals or "
+                         "figure3_residuals.")
+    return {k: v for k, v in out.items() if k in result.residuals}
+
+
+def comparison_rows(result, *, every=1, digits=4):
+    """Rows "quantity, paper (read +- sigma), book, (book - paper) / sigma" for a table.
+
+    The book's value of each reading is ``read + sigma * residual``, so the table shows
+    exactly what the residuals of ``result`` measure. A vector reading (the five
+    coordinates of Figure 1) is one row, its values separated by commas.
+
+    Parameters
+    ----------
+    result : FitResult
+        From :func:`figure1_residuals`, :func:`figure2_residuals` or
+        :func:`figure3_residuals`.
+    every : int
+        Keep every ``every``-th row of each group (Figure 3 has 20).
+    digits : int
+        Decimals of the values.
+
+    Returns
+    -------
+    list of tuple of str
+        For :func:`ssdlib.plotting.higher.markdown_table` with header
+        :data:`COMPARISON_HEADER`.
+    """
+    def show(v, d):
+        return ", ".join(f"{x:.{d}f}" for x in np.ravel(v))
+
+    rows = []
+    for group, (labels, read, sigma) in _reading_groups(result).items():
+        r = np.asarray(result.residuals[group], dtype=float).reshape(read.shape)
+        book = read + sigma * r
+        for k in range(0, len(labels), every):
+            rows.append((labels[k], f"{show(read[k], digits)} ± {sigma:.{digits}f}",
+                         show(book[k], digits), show(r[k], 1)))
+    return rows
+
+
+#: Header of the tables of :func:`comparison_rows`.
+COMPARISON_HEADER = ("quantity", "paper (read ± σ)", "book", "(book − paper) / σ")

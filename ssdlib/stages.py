@@ -6,7 +6,7 @@ Every measurement takes a :class:`ssdlib.Trajectory` of a problem under Assumpti
 returns the worst case over times and coordinates, so that a chapter compares it with the
 criterion of the claim.
 
-* Instances: :func:`figure1_seed_search`, :func:`admissible_instance`, :func:`fine_run`,
+* Instances: :func:`admissible_instance`, :func:`fine_run`,
   :func:`flow_grid`; the block structure :func:`abs_xy`, :func:`block_index`.
 * :func:`weight_flow` integrates the flow of eq. (16) in the weights :math:`w = (w_+, w_-)`
   themselves. :func:`ssdlib.simulate` integrates the dominating and non-dominating weights, and
@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from .flow import Trajectory, sign_flow_hitting_times, simulate, simulate_batch
+from .flow import Trajectory, simulate, simulate_batch
 from .instances import NoAdmissibleSeedError
 from .mirror import mirror_map
 from .problem import Problem, _check_positive, check_assumptions, require
@@ -38,7 +38,6 @@ __all__ = [
     "AdmissibleInstance",
     "FineRun",
     "HessianErrors",
-    "SeedSearch",
     "StageChecks",
     "abs_xy",
     "admissible_instance",
@@ -48,7 +47,6 @@ __all__ = [
     "coordinate_stage_index",
     "decay_exponent_ratio",
     "dual_fd_error",
-    "figure1_seed_search",
     "fine_run",
     "flow_grid",
     "hessian_errors",
@@ -184,70 +182,6 @@ def block_index(problem):
     for n, b in enumerate(blocks):
         out[b] = n
     return out
-
-
-class SeedSearch(NamedTuple):
-    """Result of :func:`figure1_seed_search`: the chosen ``seed`` and all ``candidates`` as
-    ``(contrast, seed)`` pairs (the smallest relative range of :math:`|x_i|` within a block)."""
-
-    seed: int
-    candidates: list
-
-
-def figure1_seed_search(sizes, alpha, eps, *, seeds=range(100), t_max=0.9, min_gap=0.2):
-    r"""The seed of ``Problem.random_blocks(sizes, seed)`` with the clearest Figure 1.
-
-    A seed qualifies when Assumption 3.3 holds at ``alpha`` and every ``eps``, the sign flow
-    (the :math:`\eps \to 0` limit, closed form of :func:`ssdlib.sign_flow_hitting_times`)
-    converges in every block before ``t_max``, and the blocks converge at times at least
-    ``min_gap`` apart. Among those, the seed whose entries differ most within each block (the
-    largest smallest-over-blocks value of :math:`\operatorname{ptp}|x_i| / \max|x_i|`) wins.
-
-    Parameters
-    ----------
-    sizes : list of int
-        Block sizes (at least two blocks).
-    alpha : float
-        Initialisation scale, ``> 0``.
-    eps : iterable of float
-        Stability constants at which Assumption 3.3 must hold.
-    seeds : iterable of int, keyword-only
-    t_max, min_gap : float, keyword-only
-        Positive.
-
-    Returns
-    -------
-    SeedSearch
-
-    Raises
-    ------
-    ValueError
-        On invalid arguments.
-    ssdlib.instances.NoAdmissibleSeedError
-        If no seed qualifies.
-    """
-    if len(sizes) < 2:
-        raise ValueError("`sizes` must list at least two blocks (their gap is a criterion).")
-    eps = tuple(eps)
-    if not eps:
-        raise ValueError("`eps` must hold at least one stability constant.")
-    t_max, min_gap = _check_positive("t_max", t_max), _check_positive("min_gap", min_gap)
-    candidates = []
-    for seed in seeds:
-        prob = Problem.random_blocks(sizes, seed)
-        if not all(check_assumptions(prob, alpha, e).a33 for e in eps):
-            continue
-        t_star = np.sort(sign_flow_hitting_times(prob, alpha))
-        if t_star.max() > t_max or np.diff(t_star).min() < min_gap:
-            continue
-        ax = np.abs(prob.X)
-        contrast = min(np.ptp(ax[n, b]) / ax[n, b].max() for n, b in enumerate(prob.blocks))
-        candidates.append((float(contrast), int(seed)))
-    if not candidates:
-        raise NoAdmissibleSeedError(
-            f"no seed qualifies for blocks {list(sizes)}; try more `seeds` or a larger `t_max`."
-        )
-    return SeedSearch(max(candidates)[1], candidates)
 
 
 class AdmissibleInstance(NamedTuple):

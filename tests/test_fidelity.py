@@ -224,3 +224,35 @@ def test_fit_figure1_on_the_paper_puts_assumption_3_3_out_of_reach():
     lo, s = fit.extra["derived"]["alpha_lo_4"]
     assert fit.extra["alpha_lo_eps"] == 0.01
     assert (lo - pr.FIGURE_1["alpha"]) / s > 5  # alpha = 0.1 below eq. (19)'s lower end
+
+
+# ---------------------------------------------------------------------------
+# tables of the comparison
+
+
+def test_comparison_rows_show_readings_book_values_and_residuals(fig2_problem):
+    res = F.figure2_residuals(fig2_problem, 0.1, "minus_alpha")
+    rows = F.comparison_rows(res)
+    assert len(rows) == 2 + 5 + 2 and all(len(r) == len(F.COMPARISON_HEADER) for r in rows)
+    L = pr.FIGURE_2["limits"]
+    limits = [tr.beta_inf[0] for tr in res.extra["runs"]]
+    for k, row in enumerate(rows[2:7]):
+        assert row[1] == f"{L['beta1'][k]:.4f} ± {L['sigma']:.4f}"
+        assert float(row[2]) == pytest.approx(limits[k], abs=1e-4)
+        assert float(row[3]) == pytest.approx((limits[k] - L["beta1"][k]) / L["sigma"], abs=0.06)
+    star = rows[7:]
+    assert float(star[0][2]) == pytest.approx(res.extra["min_E"][0], abs=1e-4)
+
+
+def test_comparison_rows_of_figure_1_are_per_panel_vectors():
+    # a synthetic result: residuals of +1 sigma everywhere put the book one sigma above
+    R = pr.FIGURE_1
+    res = F.FitResult(figure="Figure 1", conventions={}, params={}, param_sigma={},
+                      residuals={"u_inf": np.ones((2, 5))}, problem=None, assumption_3_3={})
+    rows = F.comparison_rows(res, digits=3)
+    assert len(rows) == 2
+    book = [float(v) for v in rows[1][2].split(", ")]
+    np.testing.assert_allclose(book, np.array(R["panels"][0.01]["u_inf"]["value"]) + 0.002,
+                               atol=6e-4)
+    with pytest.raises(ValueError, match="`result`"):
+        F.comparison_rows(F.FitResult("Figure 4", {}, {}, {}, {}, None, {}))

@@ -8,7 +8,10 @@ import pytest
 from ssdlib import Problem
 from ssdlib.instances import (
     NoAdmissibleSeedError,
+    REGISTRY,
+    figure1_admissible_instance,
     figure1_instance,
+    figure2_admissible_instance,
     figure2_draw,
     figure2_instance,
     first_admissible_seed,
@@ -72,26 +75,52 @@ def test_figure2_draw_parameters_of_eq_21():
     np.testing.assert_array_equal(again.problem.X, draw.problem.X)
 
 
-@pytest.mark.parametrize("make", [figure1_instance, figure2_instance])
-def test_named_instances_satisfy_their_assumptions(make):
-    inst = make()
-    assert all(a33_by_formula(inst.problem, inst.alpha, e) for e in inst.eps)
+def seed42(shape_x, n_y):
+    """The paper's draw, typed from the fitted description: seed 42, X then y, U(-1, 1)."""
+    rng = np.random.RandomState(42)
+    return rng.uniform(-1, 1, shape_x), rng.uniform(-1, 1, n_y)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_named_instances_state_where_assumption_3_3_holds(name):
+    inst = REGISTRY[name]()
+    ok = {e: a33_by_formula(inst.problem, inst.alpha, e) for e in inst.eps}
+    assert inst.assumption_3_3 == ok
+    assert (inst.outside == "") == all(ok.values())
+    assert ("3.3" in inst.assumptions) == all(ok.values())
     assert inst.problem.blocks is not None
     assert inst.construction in inst.label and inst.why
 
 
-def test_figure1_instance_shape_and_seed():
+def test_figure1_instance_is_the_papers_draw():
     inst = figure1_instance()
-    assert (inst.problem.N, inst.problem.D) == (2, 5)
-    assert [len(b) for b in inst.problem.blocks] == [3, 2]
-    np.testing.assert_array_equal(inst.problem.X, blocks(inst.seed).X)
+    X, y = seed42((2, 5), 2)
+    X[0, [1, 4]] = 0.0
+    X[1, [0, 2, 3]] = 0.0
+    np.testing.assert_array_equal(inst.problem.X, X)
+    np.testing.assert_array_equal(inst.problem.y, y)
+    assert [sorted(b.tolist()) for b in inst.problem.blocks] == [[0, 2, 3], [1, 4]]
     assert inst.eps == (0.002, 0.01) and inst.alpha == 0.1
+    assert inst.admissible_eps == (0.002,)
+    assert "eq. (19) at coordinates [4]" in inst.outside  # 9 eps / (4 |x_4 y_1|) > alpha
+    assert 9 * 0.01 / (4 * abs(X[0, 3] * y[0])) > 0.1
 
 
-def test_figure2_instance_is_assumption_3_8():
-    inst = figure2_instance()
-    assert (inst.problem.N, inst.problem.D) == (1, 2)
-    _, lams, thetas = inst.problem.block_angles()
-    draw = figure2_draw(inst.seed)
-    assert abs(thetas[0] - draw.theta) < 1e-14 and abs(lams[0] - draw.lam) < 1e-14
-    assert len(inst.eps) == 5
+def test_figure1_admissible_instance_scales_row_1():
+    paper, adm = figure1_instance().problem, figure1_admissible_instance().problem
+    np.testing.assert_allclose(adm.X[0], 1.1 * paper.X[0])
+    np.testing.assert_allclose(adm.y, [1.1 * paper.y[0], paper.y[1]])
+    np.testing.assert_array_equal(adm.X[1], paper.X[1])
+    assert all(a33_by_formula(adm, 0.1, e) for e in (0.002, 0.01))
+
+
+def test_figure2_instances():
+    inst, adm = figure2_instance(), figure2_admissible_instance()
+    X, y = seed42((1, 2), 1)
+    np.testing.assert_array_equal(inst.problem.X, X)
+    np.testing.assert_array_equal(inst.problem.y, y)
+    assert inst.admissible_eps == (0.001, 0.002, 0.005)
+    np.testing.assert_allclose(adm.problem.X, 2 * X)
+    np.testing.assert_allclose(adm.problem.y, 2 * y)
+    assert adm.admissible_eps == adm.eps == (0.001, 0.002, 0.005, 0.01, 0.02)
+    assert "3.8" in adm.assumptions

@@ -12,6 +12,7 @@ from ssdlib.plotting.kkt import (
     plot_corollary_3_12,
     plot_delta_map,
     plot_E_against_eps,
+    plot_figure3_pair,
     plot_kkt_bounds,
     plot_trajectories_2d,
     plot_v_inf_decay,
@@ -148,3 +149,45 @@ def test_corollary_3_12():
     assert len(lines) == 3
     np.testing.assert_array_equal(lines[2].get_ydata(), np.linspace(1.3, 1.2, 5))
     assert fig.axes[0].get_xscale() == "log"
+
+
+def test_trajectories_2d_paper_look_and_readings(problem, trajs):
+    from matplotlib import colormaps
+
+    from ssdlib.paper_readings import FIGURE_2
+
+    fig = plot_trajectories_2d(problem, trajs, min_E_solution(problem, trajs[0]),
+                               readings=FIGURE_2)
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    for k, ln in enumerate(lines[: len(trajs)]):  # the paper's colours winter(k / K)
+        np.testing.assert_allclose(ln.get_color(), colormaps["winter"](k / len(trajs)))
+    circles = [ln for ln in lines if ln.get_marker() == "o" and isinstance(ln.get_mfc(), str)
+               and ln.get_mfc() == "none"]
+    assert len(circles) == 1
+    np.testing.assert_array_equal(circles[0].get_xdata(), FIGURE_2["limits"]["beta1"])
+    np.testing.assert_array_equal(circles[0].get_ydata(), FIGURE_2["limits"]["beta2"])
+    square = [ln for ln in lines if ln.get_marker() == "s"]
+    np.testing.assert_allclose([square[0].get_xdata()[0], square[0].get_ydata()[0]],
+                               [FIGURE_2["min_E"]["beta1"], FIGURE_2["min_E"]["beta2"]])
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "all solutions" in texts and "minimal E solution" in texts
+    assert ax.get_legend()._loc == 3  # lower left, as in the paper
+
+
+def test_figure3_pair_draws_both_conventions():
+    from ssdlib.paper_readings import FIGURE_3
+
+    eps = np.array(FIGURE_3["eps"])
+    E_paper, E_th, E_min = np.array(FIGURE_3["E"]) + 1e-3, 0.9 * eps[::-1], 0.1 * eps
+    fig = plot_figure3_pair(eps, E_paper, E_th, E_min, readings=FIGURE_3, titles=("a", "b"))
+    left, right = fig.axes
+    np.testing.assert_array_equal(left.get_lines()[0].get_ydata(), E_paper)
+    read = [ln for ln in left.get_lines() if isinstance(ln.get_mfc(), str)
+            and ln.get_mfc() == "none"]
+    np.testing.assert_array_equal(read[0].get_ydata(), FIGURE_3["E"])
+    np.testing.assert_array_equal(right.get_lines()[0].get_ydata(), E_th)
+    np.testing.assert_array_equal(right.get_lines()[1].get_ydata(), E_min)
+    assert [left.get_title(), right.get_title()] == ["a", "b"]
+    with pytest.raises(ValueError, match="length of `eps`"):
+        plot_figure3_pair(eps, E_paper[:3], E_th, E_min)

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from ssdlib import Problem, simulate
-from ssdlib.plotting import figure1, figure1_panel, gradient_stages
+from ssdlib.plotting import figure1, figure1_panel, figure1_paper_panel, gradient_stages
 
 T_EVAL = np.linspace(0.0, 1.2, 121)
 
@@ -100,3 +100,26 @@ def test_errors(problem):
         figure1_panel(object())
     with pytest.raises(ValueError, match="eps > 0"):
         gradient_stages(simulate(problem, 0.1, 0.0, t_eval=T_EVAL))
+
+
+def test_figure1_paper_panel_draws_magnitudes_and_readings(trajs):
+    from ssdlib.paper_readings import FIGURE_1
+
+    tr = trajs[1]
+    panel = FIGURE_1["panels"][0.01]
+    fig = figure1_paper_panel(tr, readings=panel, title="(b)")
+    ax_p, ax_d = fig.axes[:2]
+    lp, ld = _data_lines(ax_p), _data_lines(ax_d)
+    for i in range(tr.beta.shape[1]):
+        np.testing.assert_array_equal(lp[i].get_ydata(), tr.beta[:, i])
+        np.testing.assert_array_equal(ld[i].get_ydata(), np.abs(tr.dual[:, i]))
+    assert _vlines(ax_p) == pytest.approx([tr.T0, tr.T])
+    assert [ax_p.get_title(), ax_d.get_title()] == ["Primal Dynamics", "Dual Dynamics"]
+    marks = [ln for ln in ax_d.get_lines() if ln.get_marker() == "o"]
+    drawn = sorted(np.concatenate([ln.get_ydata() for ln in marks]).tolist())
+    expected = sorted([*panel["u_inf"]["value"], *np.ravel(panel["u_t"]["value"])])
+    assert drawn == pytest.approx(expected)
+    tri = [ln for ln in ax_d.get_lines() if ln.get_marker() == "^"]
+    assert sorted(ln.get_xdata()[0] for ln in tri) == [panel["T0"]["value"], panel["T"]["value"]]
+    w, _ = fig.get_size_inches() * fig.dpi
+    assert w <= 672  # the text column of the book at 100 dpi

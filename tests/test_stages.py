@@ -160,33 +160,6 @@ def _eq_18_19(problem, alpha, eps):
     return True
 
 
-def test_figure1_seed_search_against_its_criteria():
-    eps = (0.002, 0.01)
-    found = stages.figure1_seed_search([3, 2], 0.1, eps, seeds=range(40))
-    seeds = {s for _, s in found.candidates}
-    for seed in range(40):
-        prob = Problem.random_blocks([3, 2], seed)
-        ok = all(_eq_18_19(prob, 0.1, e) for e in eps)
-        if ok:
-            t_star = sign_flow_hitting_times(prob, 0.1)
-            ok = t_star.max() <= 0.9 and abs(t_star[0] - t_star[1]) >= 0.2
-        assert ok == (seed in seeds), seed
-    best = max(seeds, key=lambda s: min(
-        np.ptp(np.abs(Problem.random_blocks([3, 2], s).X[n, b]))
-        / np.abs(Problem.random_blocks([3, 2], s).X[n, b]).max()
-        for n, b in enumerate(Problem.random_blocks([3, 2], s).blocks)))
-    assert found.seed == best
-
-
-def test_figure1_seed_search_errors():
-    with pytest.raises(NoAdmissibleSeedError, match="no seed"):
-        stages.figure1_seed_search([3, 2], 0.1, (0.01,), seeds=range(5), t_max=1e-3)
-    with pytest.raises(ValueError, match="`sizes`"):
-        stages.figure1_seed_search([3], 0.1, (0.01,))
-    with pytest.raises(ValueError, match="`eps`"):
-        stages.figure1_seed_search([3, 2], 0.1, ())
-
-
 def test_admissible_instance_is_the_first_seed_and_centred():
     inst = stages.admissible_instance([2, 2, 2], 0.005)
     ax = np.abs(inst.problem.X)

@@ -4,7 +4,7 @@ Each function draws one figure of the chapter "The limit as an approximate KKT p
 a new :class:`matplotlib.figure.Figure` (built without ``matplotlib.pyplot``, so nothing is
 shown twice in a notebook and no global state is kept). Regenerated figures of the paper
 (Wang and Klabjan, UAI 2025): :func:`plot_trajectories_2d` (Figure 2) and
-:func:`plot_E_against_eps` (Figure 3).
+:func:`plot_E_against_eps` and :func:`plot_figure3_pair` (Figure 3).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "plot_E_against_eps",
     "plot_corollary_3_12",
     "plot_delta_map",
+    "plot_figure3_pair",
     "plot_kkt_bounds",
     "plot_trajectories_2d",
     "plot_v_inf_decay",
@@ -48,12 +50,15 @@ def _same_length(ref_name, ref, **arrays):
 
 
 def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap="winter",
-                         figsize=(5.6, 4.2)):
+                         readings=None, legend_loc="lower left", title=None,
+                         figsize=(6.6, 4.6)):
     r"""Figure 2 of the paper: trajectories :math:`\beta(t)` in :math:`\R^2`, ``N = 1, D = 2``.
 
-    Draws one line per trajectory (the curve ``traj.beta``, from ``beta(0) = 0`` to its limit,
-    marked by a dot), the solution line ``X beta = y`` (dashed) and the minimiser(s) of
-    problem (23) (stars).
+    Drawn as the paper draws it: one line per trajectory (the curve ``traj.beta``, from
+    ``beta(0) = 0`` to its limit, marked by a dot) in the colours ``cmap(k / K)``, the solution
+    line ``X beta = y`` (grey, dashed, "all solutions") and the minimiser(s) of problem (23)
+    (orange star, "minimal E solution"). The default size is the width of the book's text
+    column at 100 dpi.
 
     Parameters
     ----------
@@ -69,6 +74,12 @@ def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap
         mathtext) keeps a widget redraw fast.
     cmap : str
         Colour map from which the trajectory colours are taken.
+    readings : dict, optional
+        :data:`ssdlib.paper_readings.FIGURE_2`: its limits and min-E point are drawn as open
+        black circles and an open black square.
+    legend_loc : str
+        Where the legend goes (the paper's is at the lower left, where no data are).
+    title : str, optional
     figsize : tuple of float
 
     Returns
@@ -101,7 +112,7 @@ def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.12, top=0.97)
     ax = fig.add_subplot()
     cm = colormaps[cmap]
-    shades = cm(np.linspace(0.05, 0.85, len(trajs)))
+    shades = cm(np.arange(len(trajs)) / len(trajs))
     for tr, lab, col in zip(trajs, labels, shades, strict=True):
         ax.plot(tr.beta[:, 0], tr.beta[:, 1], color=col, lw=1.6, label=lab)
     for tr, col in zip(trajs, shades, strict=True):
@@ -118,22 +129,24 @@ def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap
         line_b1, line_b2 = b1, (y - x1 * b1) / x2
     else:  # vertical line
         line_b1, line_b2 = np.full(2, y / x1), np.array([ends[:, 1].min(), ends[:, 1].max()])
-    ax.plot(line_b1, line_b2, "--", color="0.45", lw=1.2, label="solutions Xβ = y",
-            zorder=1)
+    ax.plot(line_b1, line_b2, "--", color="grey", lw=1.2, label="all solutions", zorder=1)
     if min_E_points is not None:
         if pts.shape[0] == 1:
-            ax.plot(*pts[0], "*", color="C1", ms=13, mec="k", mew=0.5, zorder=4,
-                    label="min-E solution")
+            ax.plot(*pts[0], "*", color="C1", ms=11, zorder=4, label="minimal E solution")
         else:
             for k, (p, col) in enumerate(zip(pts, shades, strict=True)):
                 ax.plot(*p, "*", color=col, ms=12, mec="k", mew=0.5, zorder=4,
                         label="min-E solutions" if k == 0 else None)
-    ax.plot(0.0, 0.0, "k.", ms=6, zorder=4)
+    if readings is not None:
+        ax.plot(readings["limits"]["beta1"], readings["limits"]["beta2"], "o", ms=9, mfc="none",
+                mec="k", mew=1.0, zorder=5, label="paper (read)")
+        ax.plot(readings["min_E"]["beta1"], readings["min_E"]["beta2"], "s", ms=10, mfc="none",
+                mec="k", mew=1.0, zorder=5, label="paper's star (read)")
     ax.set_xlabel("β₁")
     ax.set_ylabel("β₂")
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    ax.legend(loc=legend_loc, fontsize=8, frameon=True)
+    if title:
+        ax.set_title(title, fontsize=10)
     return fig
 
 
@@ -198,37 +211,87 @@ def plot_kkt_bounds(eps, Delta, M_plus, M_minus, *, eps_bounds=None, M_plus_lead
     return fig
 
 
-def plot_E_against_eps(eps, E_inf, E_min, *, figsize=(5.6, 3.6)):
+def plot_E_against_eps(eps, E_inf, E_min=None, *, readings=None, ax=None, title=None,
+                       figsize=(6.6, 4.0)):
     r"""Figure 3 of the paper: :math:`E(\beta^\infty, \beta_0)` against :math:`\varepsilon`.
+
+    Drawn as the paper draws it: dots in the colours ``winter(k / K)`` joined by a line.
 
     Parameters
     ----------
     eps : array_like, shape (K,)
         Stability constants.
     E_inf : array_like, shape (K,)
-        ``E(beta_inf, beta_0)`` of each run (``ssdlib.bregman_E``), dots joined by a line.
-    E_min : array_like, shape (K,)
-        ``min E`` over the solution line for the same run (``E`` at ``ssdlib.min_E_solution``),
-        dashed.
+        ``E(beta_inf, beta_0)`` of each run.
+    E_min : array_like, shape (K,), optional
+        ``min E`` over the solution line for the same runs, dashed.
+    readings : dict, optional
+        :data:`ssdlib.paper_readings.FIGURE_3`: drawn as open black circles.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
     figsize : tuple of float
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes with two lines: ``(eps, E_inf)`` then ``(eps, E_min)``.
+        The axes' first line is ``(eps, E_inf)``, then ``(eps, E_min)`` if given.
     """
     eps = _vec("eps", eps)
-    arrs = _same_length("eps", eps, E_inf=E_inf, E_min=E_min)
+    arrs = _same_length("eps", eps, E_inf=E_inf, **({} if E_min is None else {"E_min": E_min}))
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    ax.plot(eps, arrs["E_inf"], "-", color="C0", alpha=0.8, lw=1.2,
+            label=r"$E(\beta^\infty, \beta_0)$")
+    ax.scatter(eps, arrs["E_inf"], c=colormaps["winter"](np.arange(eps.size) / eps.size), s=22,
+               zorder=3)
+    if E_min is not None:
+        ax.plot(eps, arrs["E_min"], "--", color="C1", lw=1.5,
+                label=r"$\min_{X\beta = y} E(\beta, \beta_0)$")
+    if readings is not None:
+        ax.plot(readings["eps"], readings["E"], "o", ms=8, mfc="none", mec="k", mew=1.0,
+                zorder=4, label="paper (read)")
+    ax.set_xlabel(r"$\varepsilon$")
+    ax.set_ylabel(r"Value of $E(\beta^\infty, \beta_0)$")
+    ax.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_figure3_pair(eps, E_paper, E_theorem, E_min, *, readings=None, titles=None,
+                      figsize=(6.6, 3.4)):
+    r"""Figure 3 twice, side by side: the paper's convention (left) and the theorem's (right).
+
+    Parameters
+    ----------
+    eps : array_like, shape (K,)
+    E_paper : array_like, shape (K,)
+        ``E`` as the paper's figure computes it (left, with ``readings``).
+    E_theorem, E_min : array_like, shape (K,)
+        ``E`` of the limits and its minimum on the line as the theorem uses it (right).
+    readings : dict, optional
+        :data:`ssdlib.paper_readings.FIGURE_3`, drawn on the left.
+    titles : pair of str, optional
+    figsize : tuple of float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes drawn by :func:`plot_E_against_eps`.
+    """
     fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(eps, arrs["E_inf"], "o-", color="C0", ms=4, lw=1.2,
-            label=r"$E(\beta^\infty, \beta_0)$, limit of the flow")
-    ax.plot(eps, arrs["E_min"], "--", color="C1", lw=1.5,
-            label=r"$\min_{X\beta = y} E(\beta, \beta_0)$")
-    ax.set_xlabel(r"stability constant $\varepsilon$")
-    ax.set_ylabel(r"$E$")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center right", fontsize=8)
+    left, right = fig.subplots(1, 2)
+    titles = titles or (None, None)
+    plot_E_against_eps(eps, E_paper, readings=readings, ax=left, title=titles[0])
+    plot_E_against_eps(eps, E_theorem, E_min, ax=right, title=titles[1])
+    right.set_ylabel("")
+    for ax in (left, right):
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
     return fig
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["figure1", "figure1_panel", "gradient_stages"]
+__all__ = ["figure1", "figure1_panel", "figure1_paper_panel", "gradient_stages"]
 
 _STAGE_STYLE = dict(color="tab:red", linestyle="--", linewidth=1.0)
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -97,6 +97,80 @@ def figure1_panel(traj, *, title=None, absolute=False, legend=True, figsize=(6.4
                         bottom=0.5 / h, top=1 - 0.55 / h, hspace=0.3)
     _draw_panel(ax_p, ax_d, traj, legend=legend, absolute=absolute)
     fig.suptitle(title if title is not None else f"ε = {traj.eps:g}", fontsize=11)
+    return fig
+
+
+_READ_STYLE = dict(marker="o", ms=6.5, mfc="none", mec="black", mew=1.1, ls="none", zorder=5)
+
+
+def _mark_readings(ax_primal, ax_dual, readings):
+    """The values read off the paper's panel: open black circles (plateaus at the middle of
+    the columns they were read over, the fan-out at its times) and black triangles on the
+    time axis at the read ``T0`` and ``T``."""
+    for ax, key, t_read in ((ax_primal, "beta", 1.135), (ax_dual, "u", 1.175)):
+        vals = np.asarray(readings[f"{key}_inf"]["value"])
+        ax.plot(np.full(vals.size, t_read), vals, **_READ_STYLE)
+        if f"{key}_t" in readings:
+            fan = readings[f"{key}_t"]
+            for t, v in zip(fan["t"], fan["value"], strict=True):
+                ax.plot(np.full(len(v), t), v, **_READ_STYLE)
+    for name in ("T0", "T"):
+        ax_dual.plot([readings[name]["value"]], [0.0], marker="^", ms=7, color="black",
+                     ls="none", transform=ax_dual.get_xaxis_transform(), clip_on=False,
+                     zorder=6)
+    ax_primal.plot([], [], label="paper (read)", **_READ_STYLE)
+
+
+def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
+    """One panel of Figure 1 drawn as the paper draws it, with the values read off the paper.
+
+    As the paper: "Primal Dynamics" on top, "Dual Dynamics" (the magnitudes
+    ``|grad Phi_t(beta(t))| = u(t)``) below, red dashed lines at ``T0`` and ``T``
+    labelled at the bottom, legends inside the axes, no grid. The default size is the
+    width of the book's text column at 100 dpi (about 670 px with its margins).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A trajectory of :func:`ssdlib.simulate` on ``t`` in ``[0, 1.2]``.
+    readings : dict, optional
+        One panel of :data:`ssdlib.paper_readings.FIGURE_1` (``FIGURE_1["panels"][eps]``):
+        drawn as open black circles (``u_inf``, ``beta_inf`` and, if present, the curves at
+        the times of ``u_t``, ``beta_t``) and black triangles on the time axis (``T0``,
+        ``T``).
+    title : str, optional
+    figsize : tuple of float
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axes ``[primal, dual]``; the data lines come first in each axes, one per coordinate.
+    """
+    _check_traj(traj)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_p, ax_d = fig.subplots(2, 1, sharex=True)
+    D = traj.beta.shape[1]
+    for i in range(D):
+        ax_p.plot(traj.t, traj.beta[:, i], color=f"C{i % 10}", lw=1.5, label=rf"$\beta_{i + 1}$")
+        ax_d.plot(traj.t, np.abs(traj.dual[:, i]), color=f"C{i % 10}", lw=1.5,
+                  label=rf"$|\nabla\Phi_t|_{i + 1}$")
+    ax_p.set_title("Primal Dynamics", fontsize=10)
+    ax_d.set_title("Dual Dynamics", fontsize=10)
+    ax_d.set_xlabel("t")
+    for ax in (ax_p, ax_d):
+        for name, value in (("T_0", traj.T0), ("T", traj.T)):
+            if np.isfinite(value):
+                ax.axvline(value, color="red", ls="--", lw=1.4)
+                if ax is ax_d:
+                    ax.annotate(name, xy=(value, 0.02), xycoords=("data", "axes fraction"),
+                                xytext=(4, 0), textcoords="offset points", color="red",
+                                fontsize=9)
+    if readings is not None:
+        _mark_readings(ax_p, ax_d, readings)
+    ax_p.legend(loc="upper left", fontsize=8, ncol=2)
+    ax_d.legend(loc="upper left", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 
