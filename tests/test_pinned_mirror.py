@@ -166,3 +166,36 @@ def test_min_bregman_solution_against_a_bracketed_root():
     z = np.arcsinh(b / (2 * 0.3**2)) / 4
     nu = np.linalg.lstsq(G.X.T, z, rcond=None)[0]
     assert np.linalg.norm(G.X.T @ nu - z) < 1e-12
+
+
+def test_min_E_solution_general_X_satisfies_its_kkt_conditions():
+    # without the block structure min_E_solution runs Newton's method on the dual; its KKT
+    # conditions are checked here: X beta = y, and z = sgn(x y) alpha + X^T nu with
+    # beta_i = sgn(z_i) max(z_i^2 - v_i^2, 0) for one nu
+    Xg = np.array([[1.0, 0.5, -0.3, 0.7], [0.2, -1.0, 0.8, 0.1]])
+    yg = np.array([1.0, -0.5])
+    G = S.Problem(Xg, yg)
+    tr = S.simulate(G, 0.3, 0.05, t_eval=[0.0, 1.0])
+    v = tr.v_inf
+    assert np.all(v > 1e-3)
+    b = S.min_E_solution(G, tr)
+    assert np.linalg.norm(Xg @ b - yg) < 1e-12
+    on = b != 0
+    assert on.sum() >= 2
+    z_on = np.sign(b[on]) * np.sqrt(np.abs(b[on]) + v[on] ** 2)
+    nu = np.linalg.lstsq(Xg.T[on], z_on - tr.sign[on] * 0.3, rcond=None)[0]
+    z = tr.sign * 0.3 + Xg.T @ nu
+    np.testing.assert_allclose(z[on], z_on, rtol=1e-10)
+    assert np.all(np.abs(z[~on]) <= v[~on] + 1e-12)
+    # and it is a minimum of E on X beta = y: no null-space step decreases E
+    null = np.linalg.svd(Xg)[2][2:]
+    E0 = S.bregman_E(b, tr)
+    for d in np.random.default_rng(0).normal(size=(20, 2)) @ null:
+        assert S.bregman_E(b + 1e-3 * d, tr) >= E0
+
+
+def test_potentials_reject_and_broadcast():
+    got = S.woodworth_potential(np.array([[1.0, 0.0], [0.0, 1.0]]), 1.0)
+    assert got.shape == (2,) and got[0] == got[1]
+    # Psi(0) = -1/4 sum sqrt(4 alpha^4) = -alpha^2 / 2 per coordinate
+    assert abs(S.woodworth_potential(np.zeros(3), 1.0) + 1.5) < 1e-15
