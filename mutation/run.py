@@ -59,6 +59,21 @@ def toml_list(items):
     return "[" + ", ".join(json.dumps(str(i)) for i in items) + "]"
 
 
+def select_tests(cfg):
+    tests = sorted({p for pattern in cfg["tests"] for p in glob.glob(pattern, root_dir=ROOT)})
+    if not tests:
+        sys.exit("mutation: no test file matches `tests` in mutation/config.toml.")
+    return tests
+
+
+def copy_tests(work, tests):
+    for t in tests:
+        (work / t).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / t, work / t)
+    for extra in glob.glob("tests/conftest.py", root_dir=ROOT):
+        shutil.copy2(ROOT / extra, work / extra)
+
+
 def prepare(cfg, work, files):
     """Fresh copy of the package and the selected tests in ``work``, with a [tool.mutmut]
     section that mutates ``files``; returns the tests."""
@@ -68,14 +83,8 @@ def prepare(cfg, work, files):
         shutil.rmtree(work)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / PACKAGE, work / PACKAGE, ignore=ignore)
-    tests = sorted({p for pattern in cfg["tests"] for p in glob.glob(pattern, root_dir=ROOT)})
-    if not tests:
-        sys.exit("mutation: no test file matches `tests` in mutation/config.toml.")
-    for t in tests:
-        (work / t).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / t, work / t)
-    for extra in glob.glob("tests/conftest.py", root_dir=ROOT):
-        shutil.copy2(ROOT / extra, work / extra)
+    tests = select_tests(cfg)
+    copy_tests(work, tests)
     text = (ROOT / "pyproject.toml").read_text()
     if "[tool.mutmut]" in text:
         sys.exit("mutation: pyproject.toml has a [tool.mutmut] section; the configuration "
@@ -93,9 +102,9 @@ def prepare(cfg, work, files):
     return tests
 
 
-def run_mutmut(work, jobs):
+def run_mutmut(work, jobs, names=()):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    cmd = [str(MUTMUT), "run", "--max-children", str(jobs)]
+    cmd = [str(MUTMUT), "run", "--max-children", str(jobs), *names]
     with open(work / "mutmut.log", "w") as log:
         rc = subprocess.call(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     if rc != 0:
@@ -155,12 +164,24 @@ def main():
     ap.add_argument("--work", type=Path, default=WORK,
                     help="work folder, emptied first (default mutation/work)")
     ap.add_argument("--report-only", action="store_true",
-                    help="report on the last run in mutation/work without running mutmut")
+                    help="report on the last run in the work folder without running mutmut")
+    ap.add_argument("--recheck", action="store_true",
+                    help="copy the current tests into the work folder and run the mutants that "
+                         "were not killed in the last run again (after adding tests)")
     args = ap.parse_args()
     files = {m: module_files(m) for m in args.modules}
     work = args.work.resolve()
     seconds = None
-    if not args.report_only:
+    if args.recheck:
+        t0 = time.monotonic()
+        copy_tests(work, select_tests(cfg))
+        alive = sorted(k for m in args.modules for f in files[m]
+                       for k, code in results(work, f).items() if code not in KILLED)
+        print(f"mutation: {len(alive)} mutants to check again", flush=True)
+        if alive:
+            run_mutmut(work, args.jobs, alive)
+        seconds = time.monotonic() - t0
+    elif not args.report_only:
         t0 = time.monotonic()
         tests = prepare(cfg, work, [f for m in args.modules for f in files[m]])
         print(f"mutation: modules {' '.join(args.modules)}; tests {' '.join(tests)}", flush=True)
