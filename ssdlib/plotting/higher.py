@@ -227,7 +227,7 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
                             label=r"$\varepsilon\to 0$: $\min_i |x_i| S^0_i$")
             top = max(top, h2_limit)
         axes[2].set_ylim(0, 1.3 * top if top > 0 else 1.0)
-        axes[2].set_xlim(eps[0], eps[-1])
+        axes[2].set_xlim(eps[0] / 1.2, eps[-1] * 1.2)  # the end markers stay whole
         axes[2].set_title(r"(c) H = 2: $\varepsilon\log(\alpha/v^\infty)$", fontsize=10)
         axes[2].set_xlabel(r"$\varepsilon$")
         axes[2].legend(fontsize=7)
