@@ -91,6 +91,7 @@ CASES = [
     ("n_nonzero", lambda: st.sparse_regression(2, 3, 4)),
     ("scale", lambda: st.fit_escape_slope([0.1, 0.2], [1.0, 2.0], scale="log")),
     ("horizon", lambda: st.final_iterate(ONE, "gd", 0.5, 0.1, -1.0)),
+    ("eta", lambda: st.final_iterate(ONE, "gd", 0.5, 0.0, 1.0)),
     ("problem", lambda: st.steepest_flow(3.0, 0.5, 2.0)),
 ]
 
@@ -99,3 +100,10 @@ CASES = [
 def test_error_names_the_argument(name, call):
     with pytest.raises(ValueError, match=f"`{name}`"):
         call()
+
+
+def test_final_iterate_says_what_the_numbers_are():
+    with pytest.raises(ValueError, match=r"`horizon` must be > 0 \(the time of the flow\)"):
+        st.final_iterate(ONE, "gd", 0.5, 0.1, -1.0)
+    with pytest.raises(ValueError, match=r"`eta` must be > 0 \(the learning rate\)"):
+        st.final_iterate(ONE, "gd", 0.5, -0.1, 1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -252,3 +253,18 @@ def test_final_iterate_takes_ceil_of_the_horizon_steps():
     assert abs(beta[0] - 0.6) < 1e-14 and abs(loss - 0.04) < 1e-14
     beta, _ = st.final_iterate(ONE, "sign", 0.5, 0.1, 0.2000001)
     assert abs(beta[0] - 0.6) < 1e-14
+
+
+def test_potentials_batch_defaults_and_no_warnings():
+    # a batch of two points; v = 0 by default: paper (|beta|)^(2 - 1/H), steepest q = 1:
+    # L/(L+1) |beta|^(1 + 1/L)
+    b = np.array([[8.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(st.paper_potential(b, 3), [32.0, 2.0], rtol=1e-15)
+    np.testing.assert_allclose(st.mirror_potential(b, 1.0, 3), [0.75 * 16, 1.5], rtol=1e-15)
+    np.testing.assert_allclose(st.paper_mirror_map(b, 3), [[20 / 3, 0.0], [5 / 3, 5 / 3]],
+                               rtol=1e-15)
+    # k = 0 (q = 2, L = 2) with v = 0 and a zero coordinate: the limits, without warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = st.mirror_potential(np.array([[0.0, math.e**2]]), 2.0, 2)
+    np.testing.assert_allclose(got, [(math.e**2 / 2) / 2], rtol=1e-14)
