@@ -165,6 +165,9 @@ def main():
                     help="work folder, emptied first (default mutation/work)")
     ap.add_argument("--report-only", action="store_true",
                     help="report on the last run in the work folder without running mutmut")
+    ap.add_argument("--sample", metavar="DIGITS",
+                    help="run only the mutants whose number ends in one of DIGITS (e.g. 0: "
+                         "about a tenth of them), for a quick estimate of the scores")
     ap.add_argument("--recheck", action="store_true",
                     help="copy the current tests into the work folder and run the mutants that "
                          "were not killed in the last run again (after adding tests)")
@@ -185,15 +188,18 @@ def main():
         t0 = time.monotonic()
         tests = prepare(cfg, work, [f for m in args.modules for f in files[m]])
         print(f"mutation: modules {' '.join(args.modules)}; tests {' '.join(tests)}", flush=True)
-        run_mutmut(work, args.jobs)
+        run_mutmut(work, args.jobs, [f"{PACKAGE}.*[{args.sample}]"] if args.sample else ())
         seconds = time.monotonic() - t0
     equivalent = read_equivalent()
     used = set()
     rows, survivors, stale = [], [], []
     for m in args.modules:
         codes = {f: results(work, f) for f in files[m]}
+        n_unchecked = sum(code is None for c in codes.values() for code in c.values())
+        codes = {f: {k: code for k, code in c.items() if code is not None}
+                 for f, c in codes.items()}
         n_all = sum(len(c) for c in codes.values())
-        if n_all == 0:
+        if n_all + n_unchecked == 0:
             sys.exit(f"mutation: no results for `{m}`; run without --report-only first.")
         killed = sum(code in KILLED for c in codes.values() for code in c.values())
         n_eq = 0
@@ -210,14 +216,17 @@ def main():
                     stale.append(name)
                 survivors.append((name, fp, status, changed))
         tested = n_all - n_eq
-        rows.append((m, n_all, killed, n_eq, tested - killed, killed / tested if tested else 1.0))
+        rows.append((m, n_all, killed, n_eq, tested - killed, killed / tested if tested else 1.0,
+                     n_unchecked))
     for name in sorted(set(equivalent) - used):
         if any(name.startswith(f"{PACKAGE}.{m}.") for m in args.modules):
             stale.append(name)
     print()
-    print(f"{'module':<10} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'alive':>6} {'score':>7}")
-    for m, n_all, killed, n_eq, alive, score in rows:
-        print(f"{m:<10} {n_all:>8} {killed:>7} {n_eq:>7} {alive:>6} {100 * score:>6.1f}%")
+    print(f"{'module':<10} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'alive':>6} {'score':>7}"
+          f" {'not run':>8}")
+    for m, n_all, killed, n_eq, alive, score, n_unchecked in rows:
+        print(f"{m:<10} {n_all:>8} {killed:>7} {n_eq:>7} {alive:>6} {100 * score:>6.1f}%"
+              f" {n_unchecked:>8}")
     tot = [sum(r[i] for r in rows) for i in (1, 2, 3, 4)]
     print(f"{'total':<10} {tot[0]:>8} {tot[1]:>7} {tot[2]:>7} {tot[3]:>6} "
           f"{100 * tot[1] / max(tot[0] - tot[2], 1):>6.1f}%")
