@@ -191,10 +191,13 @@ def main():
         run_mutmut(work, args.jobs, [f"{PACKAGE}.*[{args.sample}]"] if args.sample else ())
         seconds = time.monotonic() - t0
     equivalent = read_equivalent()
-    used = set()
+    known, killed_listed = set(), []
     rows, survivors, stale = [], [], []
     for m in args.modules:
         codes = {f: results(work, f) for f in files[m]}
+        known.update(k for c in codes.values() for k in c)
+        killed_listed += [k for c in codes.values() for k, code in c.items()
+                          if code in KILLED and k in equivalent]
         n_unchecked = sum(code is None for c in codes.values() for code in c.values())
         codes = {f: {k: code for k, code in c.items() if code is not None}
                  for f, c in codes.items()}
@@ -209,7 +212,6 @@ def main():
                 fp = fingerprint(changed)
                 status = STATUS.get(c[name], "suspicious")
                 if name in equivalent:
-                    used.add(name)
                     if equivalent[name][0] == fp:
                         n_eq += 1
                         continue
@@ -218,9 +220,9 @@ def main():
         tested = n_all - n_eq
         rows.append((m, n_all, killed, n_eq, tested - killed, killed / tested if tested else 1.0,
                      n_unchecked))
-    for name in sorted(set(equivalent) - used):
+    for name in sorted(set(equivalent) - known):
         if any(name.startswith(f"{PACKAGE}.{m}.") for m in args.modules):
-            stale.append(name)
+            stale.append(name)  # the mutant is gone
     print()
     print(f"{'module':<10} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'alive':>6} {'score':>7}"
           f" {'not run':>8}")
@@ -240,6 +242,9 @@ def main():
     if stale:
         print("\nStale entries of mutation/equivalent.txt (mutant gone or changed): "
               + ", ".join(sorted(set(stale))))
+    if killed_listed:
+        print("\nListed as equivalent but killed (not equivalent; remove them from "
+              "mutation/equivalent.txt): " + ", ".join(sorted(killed_listed)))
     if seconds is not None:
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(f"\nWall time {seconds / 60:.1f} min "
