@@ -87,3 +87,24 @@ def test_gd_limit_validates_shapes():
     alphas, betas, b2, b1 = _sweep()
     with pytest.raises(ValueError, match="`betas`"):
         plot_gd_limit_vs_alpha(alphas[:-1], betas, b2, b1)
+
+
+def test_figures_fit_the_column_with_legible_text_and_legend_below():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ssdlib.plotting.style import legibility_problems
+
+    alphas, betas, b2, b1 = _sweep()
+    limit = plot_gd_limit_vs_alpha(alphas, betas, b2, b1, check_alphas=alphas[::4],
+                                   check_betas=betas[::4])
+    level = plot_bregman_level_sets([_euclid] * 3, ["a", "b", "c"], n_grid=21)
+    for fig in (limit, level):
+        assert legibility_problems(fig) == []
+    renderer = FigureCanvasAgg(limit).get_renderer()
+    limit.draw(renderer)
+    (legend,) = limit.legends
+    assert all(ax.get_legend() is None for ax in limit.axes)
+    for ax in limit.axes:  # the legend lies below every panel: it covers no curve
+        assert legend.get_window_extent(renderer).y1 <= ax.get_tightbbox(renderer).y0
+    assert [t.get_text() for t in legend.get_texts()][-2:] == [r"$\beta_{\ell_1}$",
+                                                               r"$\beta_{\ell_2}$"]

@@ -197,3 +197,26 @@ def test_markdown_table_rows_and_validation():
     assert lines == ["| H | top share |", "|---|---|", "| 2 | 0.105 |", "| 6 | 1.000 |"]
     with pytest.raises(ValueError, match="one value per column"):
         markdown_table([(2, "0.1", "x")], header=("H", "top share"))
+
+
+def test_figures_fit_the_column_with_legible_text(problem, flows):
+    from ssdlib.plotting.style import legibility_problems
+
+    eps = np.geomspace(1e-4, 1e-2, 4)
+    v = np.array([eps, eps**0.5])
+    row = Problem.random_blocks([4], seed=1)
+    trs = [simulate(row, 0.1, 0.01, depth=H) for H in (2, 3)]
+    plane = Problem.random_blocks([2], seed=3)
+    flat = simulate(plane, 0.2, 0.01, depth=3, t_eval=np.linspace(0, 1.5, 51))
+    figs = [plot_depth_dual_check(flows, paper_map), plot_depth_trajectories(flows),
+            plot_v_orders(eps, [2, 3], v, v, 0.1, h2_limit=0.1),
+            plot_depth_limit([2, 6], [2, 4, 8], [0.3, 0.5, 0.8], [0.3, 0.2, 0.2], 1.0, 0.2),
+            plot_depth_sparsity(row, trs, [tr.beta_inf for tr in trs], trs[0].beta_inf),
+            plot_depth_explorer(flat)]
+    for fig in figs:
+        assert legibility_problems(fig) == [], fig.axes[0].get_title()
+    # the trajectories' colour key sits below the panels, over no curve
+    (legend,) = figs[1].legends
+    assert all(ax.get_legend() is None for ax in figs[1].axes)
+    assert [t.get_text() for t in legend.get_texts()] == ["i = 0", "i = 1", "i = 2", "i = 3",
+                                                          "i = 4"]

@@ -8,7 +8,8 @@ minimises ``D_Psi_alpha(beta, 0)`` over ``X beta = y``).
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from .style import COLUMN_WIDTH, column_figure, legend_below
 
 __all__ = ["plot_bregman_level_sets", "plot_gd_limit_vs_alpha"]
 
@@ -53,7 +54,8 @@ def plot_bregman_level_sets(divergences, titles, *, line=None, points=None, lim=
     if points is not None and len(points) != len(divergences):
         raise ValueError("`points` must have one entry per divergence.")
     k = len(divergences)
-    fig = Figure(figsize=(3.3 * k, 3.4), layout="constrained")
+    width = min(k, 3) / 3  # panels a third of the column wide, three or fewer in a row
+    fig = column_figure(COLUMN_WIDTH * width / k + 0.6, fraction=width)  # square panels
     axes = np.atleast_1d(fig.subplots(1, k, sharex=True, sharey=True))
     g = np.linspace(-lim, lim, n_grid)
     B1, B2 = np.meshgrid(g, g)
@@ -80,7 +82,7 @@ def plot_bregman_level_sets(divergences, titles, *, line=None, points=None, lim=
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
         ax.set_xlabel(r"$\beta_1$")
     axes[0].set_ylabel(r"$\beta_2$")
     return fig
@@ -119,7 +121,7 @@ def plot_gd_limit_vs_alpha(alphas, betas, beta_l2, beta_l1, *, check_alphas=None
     if betas.shape != (alphas.size, b2.size) or b1.shape != b2.shape:
         raise ValueError("`betas` must have shape (len(alphas), D) and `beta_l1`, `beta_l2` "
                          "shape (D,).")
-    fig = Figure(figsize=(8.6, 3.6), layout="constrained")
+    fig = column_figure(3.4)
     ax0, ax1 = fig.subplots(1, 2)
 
     def dists(b):
@@ -139,8 +141,7 @@ def plot_gd_limit_vs_alpha(alphas, betas, beta_l2, beta_l1, *, check_alphas=None
         ax0.loglog(ca, c1, "o", mfc="none", color="C1")
     ax0.set_xlabel(r"initialisation scale $\alpha$")
     ax0.set_ylabel("relative distance")
-    ax0.legend(frameon=False, fontsize=8, loc="lower left")
-    ax0.set_title("distance to the two interpolators", fontsize=10)
+    ax0.set_title("distance to the two interpolators")
 
     D = b2.size
     for i in range(D):
@@ -155,6 +156,6 @@ def plot_gd_limit_vs_alpha(alphas, betas, beta_l2, beta_l1, *, check_alphas=None
     ax1.set_xlim(alphas[0], alphas[-1])
     ax1.set_xlabel(r"initialisation scale $\alpha$")
     ax1.set_ylabel(r"components of $\beta_\infty(\alpha)$")
-    ax1.legend(frameon=False, fontsize=8, loc="best")
-    ax1.set_title("components of the limit", fontsize=10)
+    ax1.set_title("components of the limit")
+    legend_below(fig, ncols=2, frameon=False)  # below the panels: over no curve
     return fig

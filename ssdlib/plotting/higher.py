@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.figure import Figure
 
 from ..claims import _Markdown
 from ..depth import dual_rhs, paper_mirror_map, paper_rate_fit
 from ..fits import loglog_slope
+from .style import column_figure, legend_below
 
 __all__ = [
     "plot_depth_dual_check",
@@ -85,7 +85,7 @@ def plot_depth_dual_check(trajs, paper_map=paper_mirror_map, *, coord=0, every=N
     k = len(trajs)
     ncol = min(k, 2)
     nrow = -(-k // ncol)
-    fig = Figure(figsize=(3.7 * ncol, 2.8 * nrow), layout="constrained")
+    fig = column_figure(2.4 * nrow + 0.4, fraction=ncol / 2)
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False).ravel())
     for ax in axes[k:]:
         ax.set_axis_off()
@@ -109,8 +109,7 @@ def plot_depth_dual_check(trajs, paper_map=paper_mirror_map, *, coord=0, every=N
         ax.set_xlabel("t")
         ax.set_ylabel(f"rate of dual coord. {coord}")
     # below the panels: inside one, the legend would cover the start of its curves
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3,
-               fontsize=9)
+    legend_below(fig, ncols=3)
     return fig
 
 
@@ -131,7 +130,7 @@ def plot_depth_trajectories(trajs):
     """
     trajs = list(trajs)
     k = len(trajs)
-    fig = Figure(figsize=(7.4, 2.0 * k + 0.4), layout="constrained")
+    fig = column_figure(1.75 * k + 0.6)
     axes = fig.subplots(k, 2, squeeze=False, sharex="row")
     for j, tr in enumerate(trajs):
         for i in range(tr.beta.shape[1]):
@@ -144,7 +143,7 @@ def plot_depth_trajectories(trajs):
     axes[0, 1].set_title(r"dual $\mathrm{sgn}(\beta_i)\,u_i(t)$", fontsize=10)
     axes[-1, 0].set_xlabel("t")
     axes[-1, 1].set_xlabel("t")
-    axes[0, 1].legend(fontsize=7, loc="lower left", ncol=2)
+    legend_below(fig, ncols=trajs[0].beta.shape[1])  # the coordinates' colours, over no curve
     return fig
 
 
@@ -187,11 +186,11 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
         raise ValueError("`v_T0` and `v_inf` must have shape (len(depths), len(eps)).")
     has2 = 2 in depths
     if has2:  # (a) and (b) side by side, (c) below them
-        fig = Figure(figsize=(7.6, 6.4), layout="constrained")
+        fig = column_figure(6.0)
         m = fig.subplot_mosaic([["a", "b"], ["c", "c"]], height_ratios=[1.25, 0.75])
         axes = [m["a"], m["b"], m["c"]]
     else:
-        fig = Figure(figsize=(7.6, 3.6), layout="constrained")
+        fig = column_figure(3.4)
         axes = list(fig.subplots(1, 2))
     col = _depth_colors(depths)
 
@@ -213,9 +212,9 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
             label=r"paper: $O(\varepsilon)$, slope 1")
     axes[0].set_title(r"(a) $\max_i v_i(T_0)$, dotted: slope $1/(H-1)$", fontsize=10)
     axes[1].set_title(r"(b) $\max_i v_i^\infty$, dotted: slope $1/(H-2)$", fontsize=10)
-    for ax in axes[:2]:
+    for ax in axes[:2]:  # below the steepest line the lower right is empty
         ax.set_xlabel(r"$\varepsilon$")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower right")
     if has2:
         j = depths.index(2)
         ok = v_inf[j] > 0
@@ -228,9 +227,9 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
             top = max(top, h2_limit)
         axes[2].set_ylim(0, 1.3 * top if top > 0 else 1.0)
         axes[2].set_xlim(eps[0] / 1.2, eps[-1] * 1.2)  # the end markers stay whole
-        axes[2].set_title(r"(c) H = 2: $\varepsilon\log(\alpha/v^\infty)$", fontsize=10)
+        axes[2].set_title(r"(c) $H = 2$: $\varepsilon\log(\alpha/v^\infty)$", fontsize=10)
         axes[2].set_xlabel(r"$\varepsilon$")
-        axes[2].legend(fontsize=7)
+        axes[2].legend(fontsize=7, loc="lower left")  # the curve is flat, well above
     return fig
 
 
@@ -264,7 +263,7 @@ def plot_depth_limit(depths, H_grid, top_corrected, top_paper, top_l1, top_l2):
     """
     depths = list(depths)
     col = _depth_colors(depths)
-    fig = Figure(figsize=(7.4, 7.0), layout="constrained")
+    fig = column_figure(6.4)
     m = fig.subplot_mosaic([["a", "b"], ["c", "c"]], height_ratios=[1.1, 0.9])
     axes = [m["a"], m["b"], m["c"]]
     for ax, expo, ref_p, ref_lab, title in (
@@ -327,7 +326,7 @@ def plot_depth_sparsity(problem, trajs, betas_E, beta_l1):
     order = np.argsort(-np.abs(problem.X).max(axis=0), kind="stable")
     rank = np.arange(1, problem.D + 1)
     col = _depth_colors([tr.depth for tr in trajs])
-    fig = Figure(figsize=(8.4, 3.3), layout="constrained")
+    fig = column_figure(3.0)
     axes = fig.subplots(1, 2, sharey=True)
 
     def share(b):
@@ -376,7 +375,7 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
     if pb.X.shape != (1, 2):
         raise ValueError("`traj` must come from a problem with N = 1 and D = 2.")
     x, y = pb.X[0], pb.y[0]
-    fig = Figure(figsize=(8.4, 3.4), layout="constrained")
+    fig = column_figure(3.2)
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     pts = [traj.beta, traj.beta_inf[None]]
     for extra in (beta_E, beta_l1):
