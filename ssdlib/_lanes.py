@@ -5,12 +5,18 @@ A *lane* is the reduced system of one block of ``X`` for one pair ``(alpha, eps)
 ``x = c omega(psi / c - log c)`` for ``x = s, v_k`` (``omega`` is the Wright omega
 function). Each lane is integrated on its own, with its own adaptive step size, by the
 explicit Dormand-Prince 8(5,3) method (the tableau of :class:`scipy.integrate.DOP853`);
-one trajectory and a sweep of thousands of lanes go through the same loop.
+one trajectory and a sweep of thousands of lanes go through the same loop. The step size
+control is that of :class:`scipy.integrate.DOP853` with Gustafsson's prediction from the
+last two accepted steps, which follows the geometrically shrinking steps into a stage
+transition without a rejection at every step; a lane stops once its residual has converged.
 
-Output times are evaluated with the 7th-order continuous extension of DOP853 (three
-extra stages per step that contains one). The stage times ``T0`` and ``T`` are the first
-downward zero crossings of ``max_k h_k - eps`` and ``min_k f_k - eps``, located on that
-interpolant (Illinois method), so to the accuracy of the integration.
+Outputs come from the 7th-order continuous extension of DOP853 (three extra stages per
+step): the interpolants of the steps that contain a requested time are kept, or, without
+requested times, those of every step, so that the outputs can be placed once the
+convergence time is known (the default grid of :func:`ssdlib.simulate`). The stage times
+``T0`` and ``T`` are the first downward zero crossings of ``max_k h_k - eps`` and
+``min_k f_k - eps``, located on that interpolant (Illinois method), so to the accuracy of
+the integration.
 
 The loops are compiled with numba (cached on disk next to this file, or in numba's
 user-wide cache directory when that is not writable; without any writable cache
@@ -135,6 +141,17 @@ def _event(j, z, x, a, eps, H):
 
 
 @_jit
+def _stage(s, y, h, a, C, logC, eps, H, gd, K, x, tmp):
+    """Stage ``s`` of DOP853: ``K[s] = F(y + h sum_j A[s, j] K[j])``."""
+    for i in range(y.size):
+        acc = 0.0
+        for j in range(s):
+            acc += _A[s, j] * K[j, i]
+        tmp[i] = y[i] + h * acc
+    _rhs(tmp, a, C, logC, eps, H, gd, x, K[s])
+
+
+@_jit
 def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
     """One DOP853 step of size ``h``; stages in ``K`` (rows 0..12), ``K[12] = F(y_new)``."""
     n = y.size
@@ -142,12 +159,7 @@ def _step(y, f, h, a, C, logC, eps, H, gd, K, x, y_new):
     for i in range(n):
         K[0, i] = f[i]
     for s in range(1, ns):
-        for i in range(n):
-            acc = 0.0
-            for j in range(s):
-                acc += _A[s, j] * K[j, i]
-            y_new[i] = y[i] + h * acc
-        _rhs(y_new, a, C, logC, eps, H, gd, x, K[s])
+        _stage(s, y, h, a, C, logC, eps, H, gd, K, x, y_new)
     for i in range(n):
         acc = 0.0
         for j in range(ns):
@@ -183,14 +195,8 @@ def _dense(y, y_new, h, a, C, logC, eps, H, gd, K, x, tmp, F):
     """Coefficients ``F`` (7, n) of the 7th-order interpolant of the step just taken."""
     n = y.size
     ns = K.shape[0] - 4
-    for j in range(K.shape[0] - ns - 1):  # the 3 extra stages
-        s = ns + 1 + j
-        for i in range(n):
-            acc = 0.0
-            for r in range(s):
-                acc += _A[s, r] * K[r, i]
-            tmp[i] = y[i] + h * acc
-        _rhs(tmp, a, C, logC, eps, H, gd, x, K[s])
+    for s in range(ns + 1, K.shape[0]):  # the 3 extra stages
+        _stage(s, y, h, a, C, logC, eps, H, gd, K, x, tmp)
     for i in range(n):
         dy = y_new[i] - y[i]
         F[0, i] = dy

@@ -240,13 +240,17 @@ class _Lanes:
         P = alpha.size
         m = max(len(b) for b in blocks)
         self.m, self.N, self.P, self.H, self.gd = m, N, P, H, gd
+        # columns of each block by decreasing |x_k| (ties in column order), padded with -1
+        sizes = np.array([b.size for b in blocks])
+        rows = np.repeat(np.arange(N), sizes)
+        flat = np.concatenate(blocks)
+        ax = np.abs(problem.X[rows, flat])
+        order = np.lexsort((-ax, rows))
+        k = np.arange(flat.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         a = np.zeros((N, m))
         cols = np.full((N, m), -1)
-        for n, b in enumerate(blocks):
-            ax = np.abs(problem.X[n, b])
-            order = np.argsort(-ax, kind="stable")
-            a[n, : len(b)] = ax[order]
-            cols[n, : len(b)] = b[order]
+        a[rows, k] = ax[order]
+        cols[rows, k] = flat[order]
         self.cols = cols
         self.dom = problem.xy_sign > 0
         self.a = np.tile(a, (P, 1))  # lane = p * N + n
@@ -293,10 +297,9 @@ class _Lanes:
         V = V.reshape(lead + (P, N, m))
         uu = np.zeros(lead + (P, D))
         vv = np.zeros(lead + (P, D))
-        for n in range(N):
-            k = self.cols[n] >= 0
-            uu[..., self.cols[n, k]] = U[..., n, k]
-            vv[..., self.cols[n, k]] = V[..., n, k]
+        k = self.cols >= 0
+        uu[..., self.cols[k]] = U[..., k]
+        vv[..., self.cols[k]] = V[..., k]
         return np.where(self.dom, uu, vv), np.where(self.dom, vv, uu)
 
 
