@@ -102,6 +102,8 @@ poppler:
 	  fi; \
 	fi
 
+## Benchmarks: ssdlib against SciPy at matched error; writes benchmarks/results.json (commit it),
+## which the reproducibility page shows.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
