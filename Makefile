@@ -102,7 +102,7 @@ poppler:
 	  fi; \
 	fi
 
-## Benchmarks: ssdlib against SciPy at matched error; writes benchmarks/results.json (commit it),
+## Benchmarks: ssdlib against SciPy at matched error; writes benchmarks/ratios.json (commit it),
 ## which the reproducibility page shows.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

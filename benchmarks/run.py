@@ -19,7 +19,7 @@ the ratio is SciPy's time at that tolerance over ssdlib's time with its default 
 
 Errors of the many-flow cases are measured on an evenly spaced subset of the flows (SciPy's
 tolerance is chosen there); SciPy's time is then measured on all of them. The results are
-written to ``benchmarks/results.json``, which the reproducibility page of the book shows.
+written to ``benchmarks/ratios.json``, which the reproducibility page of the book shows.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from scipy.integrate import solve_ivp
 import ssdlib as S
 from ssdlib.flow import _full_system
 
-RESULTS = Path(__file__).with_name("results.json")
+RESULTS = Path(__file__).with_name("ratios.json")
 ERR_FLOOR = 1e-9
 RTOLS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12)
 SOLVERS = {  # name -> (solve_ivp method, pass the analytic Jacobian)
