@@ -352,3 +352,40 @@ def tr_slice(tr, mask):
         setattr(v, name, getattr(tr, name)[mask])
     v.sign = tr.sign
     return v
+
+
+def test_validation_edges_and_batches_with_the_sign_flow():
+    P = hand_problem()
+    t = np.linspace(0.0, 1.5, 13)
+    # rtol: 1e-14 is the smallest accepted
+    S.simulate(P, ALPHA, 0.0, t_eval=t, rtol=1e-14)
+    with pytest.raises(ValueError, match="`rtol` must be >= 1e-14"):
+        S.simulate(P, ALPHA, 0.1, rtol=9e-15)
+    # t_eval may start at 0 and must increase strictly; eps = 0 and alpha arrays
+    with pytest.raises(ValueError, match="strictly increasing"):
+        S.simulate(P, ALPHA, 0.1, t_eval=[0.0, 0.5, 0.5])
+    with pytest.raises(ValueError, match="`t_eval` must be finite"):
+        S.simulate(P, ALPHA, 0.1, t_eval=[-0.1, 0.5])
+    with pytest.raises(ValueError, match="non-empty"):
+        S.simulate(P, ALPHA, 0.1, t_eval=[])
+    with pytest.raises(ValueError, match="simulate_batch"):
+        S.simulate(P, [ALPHA, 0.5], 0.1)
+    with pytest.raises(ValueError, match="1-dimensional"):
+        S.simulate_batch(P, [[ALPHA]], [0.1])
+    with pytest.raises(ValueError, match="`method`"):
+        S.simulate(P, ALPHA, 0.1, method="adam")
+    # a batch containing eps = 0 gives the closed form for that pair
+    b = S.simulate_batch(P, ALPHA, [0.0, 0.002], t_eval=t)
+    assert b[0].method == "sign" and b[1].method == "ssd"
+    tau = np.minimum(t[:, None], np.array([0.125, 0.125, 1.25])[None, :])
+    np.testing.assert_allclose(b[0].u, ALPHA + tau, rtol=0, atol=1e-15)
+    sol = reference(X_HAND, Y_HAND, ALPHA, 0.002, 1.6)
+    W = sol.sol(t).T
+    check_fields(b[1], X_HAND, Y_HAND, W[:, :3], W[:, 3:], 2, 1e-8)
+    # a batch on general data: one trajectory per pair
+    G = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    g = S.simulate_batch(G, [0.2, 0.3], 0.02, t_eval=[0.0, 0.5])
+    assert [tr.alpha for tr in g] == [0.2, 0.3] and g[0].method == "ssd"
+    np.testing.assert_allclose(g[0].w_plus[1], reference(
+        [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5], 0.2, 0.02, 1.5).sol(0.5)[:3],
+        rtol=0, atol=1e-8)
