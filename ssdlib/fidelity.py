@@ -40,6 +40,7 @@ __all__ = [
     "bregman_E_with",
     "compare_subgradients",
     "comparison_rows",
+    "comparison_table",
     "figure1_residuals",
     "figure2_residuals",
     "figure3_discrete_residuals",
@@ -673,3 +674,10 @@ def comparison_rows(result, *, every=1, digits=4):
 
 #: Header of the tables of :func:`comparison_rows`.
 COMPARISON_HEADER = ("quantity", "paper (read ± σ)", "book", "(book − paper) / σ")
+
+
+def comparison_table(result, *, every=1, digits=4):
+    """:func:`comparison_rows` as a Markdown table (displayed as such by Jupyter and the book)."""
+    from .plotting.higher import markdown_table
+
+    return markdown_table(comparison_rows(result, every=every, digits=digits), COMPARISON_HEADER)

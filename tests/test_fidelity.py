@@ -256,3 +256,12 @@ def test_comparison_rows_of_figure_1_are_per_panel_vectors():
                                atol=6e-4)
     with pytest.raises(ValueError, match="`result`"):
         F.comparison_rows(F.FitResult("Figure 4", {}, {}, {}, {}, None, {}))
+
+
+def test_comparison_table_is_the_rows_in_markdown(fig2_problem):
+    res = F.figure3_residuals(fig2_problem, 0.1, "minus_alpha")
+    text = F.comparison_table(res, every=5, digits=5)._repr_markdown_().splitlines()
+    assert text[0] == "| " + " | ".join(F.COMPARISON_HEADER) + " |"
+    rows = F.comparison_rows(res, every=5, digits=5)
+    assert len(text) == 2 + len(rows) == 2 + 4
+    assert text[2] == "| " + " | ".join(rows[0]) + " |"
