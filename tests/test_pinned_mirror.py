@@ -199,3 +199,9 @@ def test_potentials_reject_and_broadcast():
     assert got.shape == (2,) and got[0] == got[1]
     # Psi(0) = -1/4 sum sqrt(4 alpha^4) = -alpha^2 / 2 per coordinate
     assert abs(S.woodworth_potential(np.zeros(3), 1.0) + 1.5) < 1e-15
+
+
+def test_integer_input_is_taken_as_float():
+    # 10**10 squared overflows int64; the potentials must compute in floating point
+    assert S.woodworth_potential([10**10], 1.0) == S.woodworth_potential([1e10], 1.0)
+    assert S.potential([10**10], [10**10]) == S.potential([1e10], [1e10])

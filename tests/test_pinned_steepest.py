@@ -268,3 +268,11 @@ def test_potentials_batch_defaults_and_no_warnings():
         warnings.simplefilter("error")
         got = st.mirror_potential(np.array([[0.0, math.e**2]]), 2.0, 2)
     np.testing.assert_allclose(got, [(math.e**2 / 2) / 2], rtol=1e-14)
+
+
+def test_integer_input_is_taken_as_float():
+    # 10**10 squared overflows int64; the potentials must compute in floating point
+    big = 10**10
+    assert st.paper_potential([1.0], 2, v=big) == st.paper_potential([1.0], 2, v=1e10)
+    assert st.mirror_potential([1.0], 1.0, 2, v=big) == st.mirror_potential([1.0], 1.0, 2, v=1e10)
+    assert st.paper_potential([big], 2) == st.paper_potential([1e10], 2)
