@@ -367,7 +367,7 @@ def _lanes(y0, t_out, every, a, C, logC, eps, H, gd, psi_stop, rtol, atol, event
     ``start[b]:start[b + 1]``.
     """
     B, n = y0.shape
-    rec = np.empty((64 * B, 2 + 8 * n))
+    rec = np.empty((16 * B + 64, 2 + 8 * n))
     cnt = 0
     nfev = 0
     for b in range(B):
