@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from ssdlib import Problem, steepest
 from ssdlib.plotting import (
+    escape_law_table,
     plot_adam_vs_ssd,
     plot_balance,
     plot_depth_support,
@@ -82,16 +83,15 @@ def test_balance_third_panel_and_validation(balance_flows):
 # ----------------------------------------------------------------------------- escape times
 
 
-def test_escape_times_markers_fits_and_table():
+def test_escape_times_markers_fits_and_legend():
     alphas = np.array([1e-1, 1e-2, 1e-3])
     times = {"gf": {2: np.array([1.0, 2.0, 3.0]), 3: np.array([10.0, 100.0, 1000.0])},
              "sign": {2: np.array([0.5, 0.5, np.inf]), 3: np.array([0.6, 0.6, 0.6])}}
     fits = {"gf": {2: (0.43, 0.0, "semilog"), 3: (-1.0, 0.0, "loglog")}}
-    fig = plot_escape_times(alphas, times, fits=fits, derived={"gf": {3: "-1"}},
-                            fit_mask=alphas <= 1e-2, title="t")
+    fig = plot_escape_times(alphas, times, fits=fits, fit_mask=alphas <= 1e-2, title="t")
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 3  # two panels and the table
-    ax2, ax3, tax = fig.axes
+    assert len(fig.axes) == 2  # one panel per depth, no table drawn in the image
+    ax2, ax3 = fig.axes
     np.testing.assert_array_equal(_by_label(ax3, "gf").get_ydata(), times["gf"][3])
     sign2 = _by_label(ax2, "sign")
     np.testing.assert_array_equal(sign2.get_xdata(), alphas[:2])  # inf not drawn
@@ -99,9 +99,20 @@ def test_escape_times_markers_fits_and_table():
     np.testing.assert_allclose(fit3.get_ydata(), 1.0 / alphas[1:])
     fit2 = _by_label(ax2, "_fit")
     np.testing.assert_allclose(fit2.get_ydata(), 0.43 * np.log(1 / alphas[1:]))
-    table = tax.tables[0]
-    assert table[(1, 1)].get_text().get_text() == "-1.00 (-1)"
-    assert "per ln" in table[(1, 0)].get_text().get_text()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["gf", "sign"]
+
+
+def test_escape_law_table_rows():
+    fits = {"gf": {2: (0.43, 0.0, "semilog"), 3: (-1.0, 0.0, "loglog")},
+            "sign": {3: (-0.001, 0.0, "loglog")}}
+    text = escape_law_table(fits, {"gf": {3: "-1"}})._repr_markdown_()
+    header, _, gf, sign = text.splitlines()
+    assert header == "| method | $L = 2$: fitted (derived) | $L = 3$: fitted (derived) |"
+    assert gf == r"| gf | $0.43$ per $\log(1/\alpha)$ | $-1$ ($-1$) |"
+    assert sign == "| sign |  | $-0.001$ |"
+    text = escape_law_table({"a": {2: (0.5, 0.0, "semilog")}}, {"a": {2: "0.1 to 0.2"}})
+    last = text._repr_markdown_().splitlines()[-1]
+    assert last == r"| a | $0.5$ per $\log(1/\alpha)$ (0.1 to 0.2) |"
 
 
 def test_escape_times_without_fits_has_legend():
@@ -125,11 +136,12 @@ def test_escape_learning_rate_markers():
     hollow = _by_label(ax, "gd (above the ceiling)")
     np.testing.assert_array_equal(hollow.get_ydata(), [0.5])
     assert hollow.get_markerfacecolor() == "none"
-    cross = _by_label(ax, "_gd overflows")
+    cross = _by_label(ax, "gd: no escape found")
     np.testing.assert_array_equal(cross.get_xdata(), alphas[2:])
     np.testing.assert_array_equal(_by_label(ax, "gd: derived").get_ydata(), pred["gd"][3])
     np.testing.assert_array_equal(_by_label(ax, "sign").get_ydata(), etas["sign"][3])
-    assert fig.legends
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "gd: no escape found" in legend and "sign: no escape found" not in legend
 
 
 # ----------------------------------------------------------------------------- sparsity

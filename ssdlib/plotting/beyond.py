@@ -13,8 +13,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import steepest
+from ..claims import fmt
+from .higher import markdown_table
 
 __all__ = [
+    "escape_law_table",
     "plot_adam_vs_ssd",
     "plot_balance",
     "plot_depth_support",
@@ -119,13 +122,13 @@ def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, ep
 # saddle escape
 
 
-def plot_escape_times(alphas, times, *, fits=None, derived=None, fit_mask=None, title=""):
+def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title=""):
     r"""Escape times (loss halves) against the initialisation scale, log-log, one panel per depth.
 
     Markers: the measured times; dashed: the fitted law over ``alphas[fit_mask]`` (a power law
-    ``t = e^b alpha^s`` or, for ``scale='semilog'``, ``t = s log(1/alpha) + b``). With ``fits``,
-    a table under the panels gives the fitted and the derived slope per method (row labels in
-    the methods' colours); without, a shared legend. Not a figure of the paper.
+    ``t = e^b alpha^s`` or, for ``scale='semilog'``, ``t = s log(1/alpha) + b``); one legend
+    below the panels. The fitted and derived slopes go in a table beside the figure
+    (:func:`escape_law_table`). Not a figure of the paper.
 
     Parameters
     ----------
@@ -135,9 +138,6 @@ def plot_escape_times(alphas, times, *, fits=None, derived=None, fit_mask=None, 
     fits : dict, optional
         ``{method: {depth: (slope, intercept, scale)}}`` with ``scale`` in
         ``{'loglog', 'semilog'}`` (see :func:`ssdlib.steepest.fit_escape_slope`).
-    derived : dict, optional
-        ``{method: {depth: str}}``, the derived law shown in the legend (e.g. ``"-1"`` or
-        ``"log"``).
     fit_mask : array_like of bool, shape (A,), optional
         Where the fit was made (default: everywhere).
     title : str
@@ -152,53 +152,72 @@ def plot_escape_times(alphas, times, *, fits=None, derived=None, fit_mask=None, 
     cols = _colors(times)
     mask = np.ones(alphas.size, bool) if fit_mask is None else np.asarray(fit_mask, bool)
     nd = len(depths)
-    fig = Figure(figsize=(3.4 * nd + 0.6, 5.0 if fits else 3.6), layout="constrained")
-    gs = fig.add_gridspec(2 if fits else 1, nd, height_ratios=[3, 1.2] if fits else [1])
-    axes = [fig.add_subplot(gs[0, k]) for k in range(nd)]
-    cells = {m: [] for m in times}
+    fig = Figure(figsize=(3.4 * nd + 0.6, 3.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, nd))
     for ax, L in zip(axes, depths, strict=True):
         for method, inner in times.items():
             if L not in inner:
-                cells[method].append("")
                 continue
             t = np.asarray(inner[L], dtype=float)
-            fit = (fits or {}).get(method, {}).get(L)
-            der = (derived or {}).get(method, {}).get(L)
-            txt = ""
-            if fit is not None:
-                s, b, scale = fit
-                txt = f"{s:.3g} per ln(1/α)" if scale == "semilog" else f"{s:.2f}"
-            if der is not None:
-                txt += f" ({der})"
-            cells[method].append(txt)
             ok = np.isfinite(t)
             ax.loglog(alphas[ok], t[ok], "o", color=cols[method], ms=5, label=method)
+            fit = (fits or {}).get(method, {}).get(L)
             if fit is not None:
+                s, b, scale = fit
                 a = alphas[mask]
                 tf = np.exp(b) * a**s if scale == "loglog" else s * np.log(1.0 / a) + b
                 ax.loglog(a, tf, "--", color=cols[method], lw=1.2, label="_fit")
         ax.set_xlabel(r"initialisation scale $\alpha$")
         ax.set_title(f"L = {L}", fontsize=10)
     axes[0].set_ylabel("escape time (loss halves)")
-    if fits:
-        tax = fig.add_subplot(gs[1, :])
-        tax.axis("off")
-        methods = list(times)
-        tbl = tax.table(cellText=[cells[m] for m in methods], rowLabels=methods,
-                        colLabels=[f"L = {L}: fitted (derived)" for L in depths],
-                        loc="center", cellLoc="center")
-        tbl.auto_set_font_size(False)
-        tbl.set_fontsize(8.5)
-        tbl.scale(1.0, 1.35)
-        for i, m in enumerate(methods):
-            tbl[(i + 1, -1)].get_text().set_color(cols[m])
-            tbl[(i + 1, -1)].get_text().set_fontweight("bold")
-    else:
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=len(times), fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(times), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def escape_law_table(fits, derived=None):
+    r"""The fitted and the derived escape laws, one row per method and one column per depth.
+
+    A power law shows its log-log slope, a logarithmic law its coefficient of
+    ``log(1/alpha)`` (``0.496 per log(1/alpha)``), as typeset math; the derived value follows in
+    parentheses (a number is typeset, other text is shown as it is).
+
+    Parameters
+    ----------
+    fits : dict
+        ``{method: {depth: (slope, intercept, scale)}}`` (:func:`ssdlib.escape.fit_escape_laws`).
+    derived : dict, optional
+        ``{method: {depth: str}}``, the derived slope or coefficient as text.
+
+    Returns
+    -------
+    object
+        Displayed as a Markdown table by Jupyter and the book.
+    """
+    depths = _depth_keys(fits)
+    rows = []
+    for method, inner in fits.items():
+        cells = [method]
+        for L in depths:
+            if L not in inner:
+                cells.append("")
+                continue
+            s, _, scale = inner[L]
+            txt = fmt(s, 3) + r" per $\log(1/\alpha)$" if scale == "semilog" else fmt(s, 2)
+            der = (derived or {}).get(method, {}).get(L)
+            cells.append(txt if der is None else f"{txt} ({_typeset(der)})")
+        rows.append(cells)
+    return markdown_table(rows, ["method"] + [f"$L = {L}$: fitted (derived)" for L in depths])
+
+
+def _typeset(text):
+    """A number given as text as typeset math (``"-1"`` becomes ``$-1$``); other text as it is."""
+    try:
+        return fmt(float(text), 3)
+    except ValueError:
+        return text
 
 
 def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, steps=None,
@@ -207,7 +226,8 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
 
     Markers: the measured threshold (filled; for the optimizer ``stability_of``, hollow where it
     lies above the stability line of its panel, where success is erratic); a missing value
-    (NaN: no learning rate tried escapes) is drawn as a cross on the top edge. Dashed: the derived
+    (NaN: no learning rate tried escapes) is drawn as a cross on the top edge, with a legend
+    entry only where one is drawn. Dashed: the derived
     threshold. Dotted grey: the largest stable gradient-descent step ``2 / lambda_max`` at the
     solution. Not a figure of the paper.
 
@@ -252,7 +272,7 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
                           label=f"{opt} (above the ceiling)")
             if (~ok).any():
                 ax.loglog(alphas[~ok], np.full((~ok).sum(), top), "x", color=cols[opt], ms=8,
-                          mew=2, label=f"_{opt} overflows")
+                          mew=2, label=f"{opt}: no escape found")
             pred = (predicted or {}).get(opt, {}).get(L)
             if pred is not None:
                 ax.loglog(alphas, pred, "--", color=cols[opt], lw=1.2, label=f"{opt}: derived")
