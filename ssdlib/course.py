@@ -32,13 +32,13 @@ class Chapter:
 
 PLAN: tuple[Chapter, ...] = (
     Chapter("background", "background",
-            "mirror descent, Bregman divergences, gradient descent as mirror descent", 30, 15, 30),
+            "mirror descent, Bregman divergences, gradient descent as mirror descent", 30, 15, 40),
     Chapter("setup", "setup",
-            "the regression problem, smoothed sign descent, Assumptions 3.2 and 3.3", 30, 15, 30),
-    Chapter("stages", "stages", "Propositions 3.4-3.7: the three stages, Figure 1", 45, 20, 40),
-    Chapter("kkt", "kkt", "the KKT characterisation, Theorem 3.9, Figures 2 and 3", 40, 30, 20),
+            "the regression problem, smoothed sign descent, Assumptions 3.2 and 3.3", 30, 15, 40),
+    Chapter("stages", "stages", "Propositions 3.4-3.7: the three stages, Figure 1", 45, 25, 50),
+    Chapter("kkt", "kkt", "the KKT characterisation, Theorem 3.9, Figures 2 and 3", 40, 35, 35),
     Chapter("higher_order", "higher-order",
-            r"depth $H \ge 2$: the corrected potential and sparsity", 35, 20, 35),
+            r"depth $H \ge 2$: the corrected potential and sparsity", 35, 20, 50),
     Chapter("beyond", "beyond",
             "steepest mirror flows, saddle escape, weight decay and Adam", 50, 30, 40),
 )
