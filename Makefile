@@ -35,6 +35,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ssd-book)"
+	@echo "Compiling the flow integrator once (numba, cached on disk)"
+	$(BIN)/python -c "import ssdlib; ssdlib.simulate(ssdlib.Problem.random_blocks([2], 0), 0.1, 0.01)"
 	@touch $@
 
 ## The book: executed with a cache (_build/.jupyter_cache), strict, nitpicky.
