@@ -100,6 +100,8 @@ def test_escape_times_markers_fits_and_legend():
     fit2 = _by_label(ax2, "_fit")
     np.testing.assert_allclose(fit2.get_ydata(), 0.43 * np.log(1 / alphas[1:]))
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["gf", "sign"]
+    fig = plot_escape_times(alphas, times, labels={"gf": "gradient flow"})
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["gradient flow", "sign"]
 
 
 def test_escape_law_table_rows():
@@ -110,9 +112,10 @@ def test_escape_law_table_rows():
     assert header == "| method | $L = 2$: fitted (derived) | $L = 3$: fitted (derived) |"
     assert gf == r"| gf | $0.43$ per $\log(1/\alpha)$ | $-1$ ($-1$) |"
     assert sign == "| sign |  | $-0.001$ |"
-    text = escape_law_table({"a": {2: (0.5, 0.0, "semilog")}}, {"a": {2: "0.1 to 0.2"}})
+    text = escape_law_table({"a": {2: (0.5, 0.0, "semilog")}}, {"a": {2: "0.1 to 0.2"}},
+                            labels={"a": "SSD, $\\varepsilon = 0.1$"})
     last = text._repr_markdown_().splitlines()[-1]
-    assert last == r"| a | $0.5$ per $\log(1/\alpha)$ (0.1 to 0.2) |"
+    assert last == r"| SSD, $\varepsilon = 0.1$ | $0.5$ per $\log(1/\alpha)$ (0.1 to 0.2) |"
 
 
 def test_escape_times_without_fits_has_legend():
@@ -142,6 +145,9 @@ def test_escape_learning_rate_markers():
     np.testing.assert_array_equal(_by_label(ax, "sign").get_ydata(), etas["sign"][3])
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "gd: no escape found" in legend and "sign: no escape found" not in legend
+    fig = plot_escape_learning_rate(alphas, etas, predicted=pred, labels={"gd": "GD"})
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"GD", "GD: no escape found", "GD: derived", "sign"} <= set(legend)
 
 
 # ----------------------------------------------------------------------------- sparsity
@@ -204,6 +210,9 @@ def test_adam_vs_ssd_lines():
     np.testing.assert_array_equal(_by_label(fig.axes[2], "to discrete SSD").get_ydata(),
                                   [1e-5, 1e-4])
     assert fig.legends
+    fig = plot_adam_vs_ssd(etas, errors, {"A": 0.0, "B": 0.9}, labels={"B": r"$\beta_2 = 0.9$"})
+    np.testing.assert_array_equal(_by_label(fig.axes[0], r"$\beta_2 = 0.9$").get_ydata(),
+                                  errors["B"])
 
 
 # ----------------------------------------------------------------------------- explorer

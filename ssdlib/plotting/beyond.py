@@ -122,7 +122,7 @@ def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, ep
 # saddle escape
 
 
-def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title=""):
+def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labels=None):
     r"""Escape times (loss halves) against the initialisation scale, log-log, one panel per depth.
 
     Markers: the measured times; dashed: the fitted law over ``alphas[fit_mask]`` (a power law
@@ -142,6 +142,8 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title=""):
         Where the fit was made (default: everywhere).
     title : str
         Figure title.
+    labels : dict, optional
+        ``{method: legend label}`` (typeset math allowed); default the keys.
 
     Returns
     -------
@@ -160,7 +162,8 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title=""):
                 continue
             t = np.asarray(inner[L], dtype=float)
             ok = np.isfinite(t)
-            ax.loglog(alphas[ok], t[ok], "o", color=cols[method], ms=5, label=method)
+            ax.loglog(alphas[ok], t[ok], "o", color=cols[method], ms=5,
+                      label=(labels or {}).get(method, method))
             fit = (fits or {}).get(method, {}).get(L)
             if fit is not None:
                 s, b, scale = fit
@@ -177,7 +180,7 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title=""):
     return fig
 
 
-def escape_law_table(fits, derived=None):
+def escape_law_table(fits, derived=None, *, labels=None):
     r"""The fitted and the derived escape laws, one row per method and one column per depth.
 
     A power law shows its log-log slope, a logarithmic law its coefficient of
@@ -190,6 +193,8 @@ def escape_law_table(fits, derived=None):
         ``{method: {depth: (slope, intercept, scale)}}`` (:func:`ssdlib.escape.fit_escape_laws`).
     derived : dict, optional
         ``{method: {depth: str}}``, the derived slope or coefficient as text.
+    labels : dict, optional
+        ``{method: row label}`` (typeset math allowed); default the keys.
 
     Returns
     -------
@@ -199,7 +204,7 @@ def escape_law_table(fits, derived=None):
     depths = _depth_keys(fits)
     rows = []
     for method, inner in fits.items():
-        cells = [method]
+        cells = [(labels or {}).get(method, method)]
         for L in depths:
             if L not in inner:
                 cells.append("")
@@ -221,7 +226,7 @@ def _typeset(text):
 
 
 def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, steps=None,
-                              stability_of="gd"):
+                              stability_of="gd", labels=None):
     r"""Smallest learning rate that halves the loss in a fixed number of steps, per depth.
 
     Markers: the measured threshold (filled; for the optimizer ``stability_of``, hollow where it
@@ -244,6 +249,8 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
         Step budget, for the title.
     stability_of : str
         The optimizer whose thresholds are compared with ``stability``.
+    labels : dict, optional
+        ``{method: legend label}`` (typeset math allowed); default the keys.
 
     Returns
     -------
@@ -266,16 +273,17 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
             if stability is not None and opt == stability_of:
                 ceiling = stability.get(L, np.inf)
             lo, hi = ok & (e <= ceiling), ok & (e > ceiling)
-            ax.loglog(alphas[lo], e[lo], "o", color=cols[opt], ms=5, label=opt)
+            name = (labels or {}).get(opt, opt)
+            ax.loglog(alphas[lo], e[lo], "o", color=cols[opt], ms=5, label=name)
             if hi.any():
                 ax.loglog(alphas[hi], e[hi], "o", color=cols[opt], ms=6, mfc="none", mew=1.5,
-                          label=f"{opt} (above the ceiling)")
+                          label=f"{name} (above the ceiling)")
             if (~ok).any():
                 ax.loglog(alphas[~ok], np.full((~ok).sum(), top), "x", color=cols[opt], ms=8,
-                          mew=2, label=f"{opt}: no escape found")
+                          mew=2, label=f"{name}: no escape found")
             pred = (predicted or {}).get(opt, {}).get(L)
             if pred is not None:
-                ax.loglog(alphas, pred, "--", color=cols[opt], lw=1.2, label=f"{opt}: derived")
+                ax.loglog(alphas, pred, "--", color=cols[opt], lw=1.2, label=f"{name}: derived")
         if stability is not None and L in stability:
             ax.axhline(stability[L], color="0.5", ls=":", lw=1.2, label=r"$2/\lambda_{\max}$")
         ax.set_xlabel(r"initialisation scale $\alpha$")
@@ -435,7 +443,7 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
 # Adam and RMSProp
 
 
-def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None):
+def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None, labels=None):
     r"""Distance of discrete Adam/RMSProp limits to the SSD flow limit.
 
     Panel (a): ``|beta_K - beta_inf|`` against the learning rate ``eta`` for each optimizer
@@ -454,6 +462,8 @@ def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None):
         ``{label: beta2}`` for the rescaled axis of panel (b).
     ref : float, optional
     beta2_sweep : tuple (beta2, to_discrete, to_flow, eta), optional
+    labels : dict, optional
+        ``{method: legend label}`` (typeset math allowed); default the keys.
 
     Returns
     -------
@@ -466,8 +476,9 @@ def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None):
     cols = _colors(errors)
     for lab, err in errors.items():
         err = np.asarray(err, dtype=float)
-        axes[0].loglog(etas, err, "o-", color=cols[lab], ms=4, label=lab)
-        axes[1].loglog(etas / (1.0 - beta2s[lab]), err, "o-", color=cols[lab], ms=4, label=lab)
+        name = (labels or {}).get(lab, lab)
+        axes[0].loglog(etas, err, "o-", color=cols[lab], ms=4, label=name)
+        axes[1].loglog(etas / (1.0 - beta2s[lab]), err, "o-", color=cols[lab], ms=4, label=name)
     allerr = np.concatenate([np.asarray(e, float) for e in errors.values()])
     g0 = np.nanmin(allerr)
     for ax, x in ((axes[0], etas), (axes[1], None)):
