@@ -1,10 +1,10 @@
 """Figures of the "beyond the paper" chapter (steepest mirror flows, saddles, weight decay, Adam).
 
 The chapter connects smoothed sign descent (Wang and Klabjan, UAI 2025, eqs. 15-16) with the
-steepest mirror flows of Jacobs, Zhou and Burkholz (ICLR 2026). None of these figures regenerates
-a figure of the paper: they show checks of statements derived in the chapter. The numerics are
-in :mod:`ssdlib.steepest` and :mod:`ssdlib.optim`; these functions only draw (except
-:func:`plot_steepest_explorer`, which solves one flow per call for the widget).
+steepest mirror flows of Zhou, Burkholz and Jacobs (ICLR 2026, arXiv:2603.02064). None of these
+figures regenerates a figure of the paper: they show checks of statements derived in the
+chapter. The numerics are in :mod:`ssdlib.steepest` and :mod:`ssdlib.optim`; these functions
+only draw (except :func:`plot_steepest_explorer`, which solves one flow per call for the widget).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 r"""Steepest flows on deep diagonal models: the "beyond the paper" numerics.
 This module connects smoothed sign descent (SSD, eqs. 15-16 of Wang and
-Klabjan, UAI 2025) with the *steepest mirror flows* of Jacobs, Zhou and
-Burkholz ("Never Saddle for Reparameterized Steepest Descent as Mirror Flow",
-ICLR 2026). Every statement below is derived here and checked numerically in
+Klabjan, UAI 2025) with the *steepest mirror flows* of Zhou, Burkholz and
+Jacobs ("Never Saddle for Reparameterized Steepest Descent as Mirror Flow",
+ICLR 2026, arXiv:2603.02064). Every statement below is derived here and checked numerically in
 ``tests/test_steepest.py``; nothing is taken from the ICLR paper on trust.
 
 Model
