@@ -389,3 +389,12 @@ def test_validation_edges_and_batches_with_the_sign_flow():
     np.testing.assert_allclose(g[0].w_plus[1], reference(
         [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5], 0.2, 0.02, 1.5).sol(0.5)[:3],
         rtol=0, atol=1e-8)
+
+
+def test_sign_descent_limits_are_the_last_iterate_and_unreached_stages_are_nan():
+    d = S.sign_descent(hand_problem(), ALPHA, 0.001, 0.01, 3, record_every=2)
+    np.testing.assert_array_equal(d.w_plus_inf, d.w_plus[-1])
+    np.testing.assert_array_equal(d.w_minus_inf, d.w_minus[-1])
+    assert not np.array_equal(d.w_plus[-1], d.w_plus[-2])
+    # after three steps of 0.01 every |grad| is still far above eps = 0.001
+    assert np.isnan(d.T0) and np.isnan(d.T)

@@ -114,3 +114,10 @@ def test_report_text_when_everything_holds():
         check_assumptions(P, 0.1, -1e-3)
     with pytest.raises(ValueError, match="`alpha`"):
         check_assumptions(P, 0.0, 1e-3)
+
+
+def test_from_angles_needs_one_dimensional_parameters():
+    with pytest.raises(ValueError, match="1-dimensional"):
+        Problem.from_angles([[0.3]], [[1.0]], [[1.0]])
+    with pytest.raises(ValueError, match="1-dimensional"):
+        Problem.from_angles([0.3, 0.2], [1.0], [1.0, 2.0])

@@ -276,3 +276,54 @@ def test_integer_input_is_taken_as_float():
     assert st.paper_potential([1.0], 2, v=big) == st.paper_potential([1.0], 2, v=1e10)
     assert st.mirror_potential([1.0], 1.0, 2, v=big) == st.mirror_potential([1.0], 1.0, 2, v=1e10)
     assert st.paper_potential([big], 2) == st.paper_potential([1e10], 2)
+
+
+def test_sign_flow_stop_time_before_v_vanishes_depth_3():
+    # block 0 of the hand data with |y| = 0.1 and depth 3 stops while v > 0, at the root of
+    # 4 t^3 + 0.75 t - 0.1 = 0 (tests/test_pinned_flow.py)
+    roots = np.roots([4.0, 0.0, 0.75, -0.1])
+    t0 = float(roots[np.abs(roots.imag) < 1e-12].real.max())
+    _, _, ts = st.sign_flow_closed_form((X_HAND, [0.1, -4.5]), ALPHA, [0.0], depth=3)
+    assert abs(ts[0] - t0) < 1e-15
+
+
+def test_escape_times_more_rows_fraction_and_t_max():
+    # two identical rows: the loss is twice one row's, its level too, so the time is that of
+    # one row; the sign flow closed form (alpha = 0.1, v = 0 before the level)
+    got = st.escape_times((np.eye(2), np.ones(2)), [0.1], 1.0)
+    assert abs(got[0] - (math.sqrt(1 - math.sqrt(0.5)) - 0.1)) < 1e-13
+    # fraction 1/4: (alpha + t)^2 = 1 - 1/2
+    t_q = st.escape_time_prediction(ONE, 0.1, 1.0, fraction=0.25)
+    assert abs(t_q - (math.sqrt(0.5) - 0.1)) < 1e-13
+    # q = 2 ignores eps (phi(g) = g): the gradient-flow prediction
+    assert abs(st.escape_time_prediction(ONE, 0.1, 2.0, depth=3, eps=0.5) - 10 / 1.5) < 1e-12
+    # gradient flow escapes at t = 2.3 (alpha = 0.1): not within t_max = 1
+    assert np.isinf(st.escape_times(ONE, [0.1], 2.0, t_max=1.0)[0])
+    assert np.isfinite(st.escape_times(ONE, [0.1], 2.0, t_max=3.0)[0])
+
+
+def test_dual_dynamics_check_prediction_and_noise_of_sparse_regression():
+    t = np.linspace(0.0, 0.1, 11)
+    tr = st.steepest_flow((X_HAND, Y_HAND), ALPHA, 1.0, t_eval=t)
+    chk = st.dual_dynamics_check(tr, (X_HAND, Y_HAND))
+    rho = 0.5 * (tr.beta @ X_HAND.T - Y_HAND) @ X_HAND
+    np.testing.assert_array_equal(chk.predicted, -np.sign(rho[1:-1]))
+    np.testing.assert_array_equal(chk.t, t[1:-1])
+    noisy = st.sparse_regression(4, 9, 3, seed=5, noise=0.5)
+    clean = st.sparse_regression(4, 9, 3, seed=5)
+    assert np.ptp(noisy.y - clean.y) > 1e-3
+
+
+def test_explore_flow_with_its_sign_flow_reference():
+    traj, sign_loss = st.explore_flow(ONE, 0.5, 2.0)
+    np.testing.assert_array_equal(traj.t, np.r_[0.0, np.geomspace(1e-3, 1e5, 240)])
+    ref = st.steepest_flow(ONE, 0.5, 2.0, t_eval=traj.t)
+    np.testing.assert_allclose(traj.loss, ref.loss, rtol=1e-9, atol=1e-15)
+    # the sign flow from alpha = 1/2: (1/2 + t)^2 - max(1/2 - t, 0)^2 = 2t while t <= 1/2,
+    # reaching x = 1 at t = 1/2
+    x = np.where(traj.t < 0.5, 2 * traj.t, 1.0)
+    np.testing.assert_allclose(sign_loss, 0.25 * (x - 1) ** 2, rtol=1e-12, atol=1e-15)
+    # without a closed form (a column in two rows) there is no reference
+    _, none = st.explore_flow((np.array([[1.0, 1.0], [1.0, -1.0]]), np.ones(2)), 0.5, 2.0,
+                              t_eval=[0.0, 1.0])
+    assert none is None
