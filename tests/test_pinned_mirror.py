@@ -9,6 +9,7 @@ and (23) are checked against a one-dimensional root found here by bracketing.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -205,3 +206,12 @@ def test_integer_input_is_taken_as_float():
     # 10**10 squared overflows int64; the potentials must compute in floating point
     assert S.woodworth_potential([10**10], 1.0) == S.woodworth_potential([1e10], 1.0)
     assert S.potential([10**10], [10**10]) == S.potential([1e10], [1e10])
+
+
+def test_min_bregman_general_X_small_alpha_without_warnings():
+    # the Newton iteration may overshoot to where sinh overflows; that is handled, not warned
+    G = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = S.min_bregman_solution(G, 1e-4)
+    assert np.linalg.norm(G.X @ b - G.y) < 1e-12

@@ -276,6 +276,7 @@ def test_integer_input_is_taken_as_float():
     assert st.paper_potential([1.0], 2, v=big) == st.paper_potential([1.0], 2, v=1e10)
     assert st.mirror_potential([1.0], 1.0, 2, v=big) == st.mirror_potential([1.0], 1.0, 2, v=1e10)
     assert st.paper_potential([big], 2) == st.paper_potential([1e10], 2)
+    assert st.mirror_map([1.0], 1.0, 2, v=big) == st.mirror_map([1.0], 1.0, 2, v=1e10)
 
 
 def test_sign_flow_stop_time_before_v_vanishes_depth_3():
