@@ -113,6 +113,15 @@ def test_lemma_b2_cubic_root_against_numpy_roots(alpha, eps):
     assert close(got.M_plus_cubic, k * (big_s - u_hat) + (C - S) * (u_hat - alpha), 1e-11)
 
 
+def test_lemma_b2_u2_tilde_with_ybar_not_1():
+    # |y| = 1/2: ybar = 1/4, S = sqrt((1/4)/(7/5) + alpha^2), u~_2 = S - eps/(2 lam s ybar)
+    alpha, eps = 0.05, 1e-4
+    got = lemma_b2_intermediates(LAM, THETA, 0.5, alpha, eps)
+    big_s = math.sqrt(0.25 / 1.4 + alpha**2)
+    assert close(got.S, big_s)
+    assert close(got.u2_tilde, big_s - eps / (2 * LAM * S * 0.25))
+
+
 def test_lemma_b2_no_root_above_the_maximum_of_the_cubic():
     alpha = 0.05
     A, B = 1.0 + 1.4 * alpha**2, 1.4

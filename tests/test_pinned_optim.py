@@ -96,6 +96,7 @@ def test_adam_two_steps_with_weight_decay(decoupled):
     np.testing.assert_allclose(u, [0.5, w1[0], w2[0]], rtol=1e-14)
     np.testing.assert_allclose(v, [0.5, w1[1], w2[1]], rtol=1e-14)
     assert tr.decoupled is decoupled and tr.weight_decay == lam and tr.optimizer == opt
+    assert (tr.eta, tr.eps, tr.beta1, tr.beta2, tr.depth, tr.tied) == (eta, 0.0, b1, b2, 2, True)
     # coupled decay with gd: w <- w - eta (g + lam w)
     tr = optimize(ONE, "gd", 0.5, eta, 1, weight_decay=lam, decoupled=decoupled)
     np.testing.assert_allclose(uv(tr)[0][1], 0.5 - eta * (-0.5 + lam * 0.5), rtol=1e-15)
