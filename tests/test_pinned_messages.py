@@ -100,6 +100,9 @@ CASES = [
     ("horizon", lambda: st.final_iterate(ONE, "gd", 0.5, 0.1, -1.0)),
     ("eta", lambda: st.final_iterate(ONE, "gd", 0.5, 0.0, 1.0)),
     ("problem", lambda: st.steepest_flow(3.0, 0.5, 2.0)),
+    ("depths", lambda: st.depth_sparsity_experiment([0], [], {"gd": (2.0, 0.0)})),
+    ("seeds", lambda: st.depth_sparsity_experiment([], [2], {"gd": (2.0, 0.0)})),
+    ("methods", lambda: st.depth_sparsity_experiment([0], [2], {})),
 ]
 
 

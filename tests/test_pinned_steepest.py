@@ -328,3 +328,18 @@ def test_explore_flow_with_its_sign_flow_reference():
     _, none = st.explore_flow((np.array([[1.0, 1.0], [1.0, -1.0]]), np.ones(2)), 0.5, 2.0,
                               t_eval=[0.0, 1.0])
     assert none is None
+
+
+def test_depth_sparsity_experiment_records_per_seed_and_depth():
+    methods = {"gd": (2.0, 0.0)}
+    ex = st.depth_sparsity_experiment([3, 4], [2, 3], methods, shape=(2, 4, 1), alpha=0.3,
+                                      t_eval=np.r_[0.0, np.geomspace(1e-2, 1e3, 60)])
+    assert ex.recovery["gd"].shape == ex.active["gd"].shape == ex.ray["gd"].shape == (2, 2)
+    np.testing.assert_array_equal(ex.depths, [2, 3])
+    for i, seed in enumerate([3, 4]):
+        reg = st.sparse_regression(2, 4, 1, seed=seed)
+        c = np.abs(reg.X.T @ reg.y) / 2  # |rho_0|
+        for j, L in enumerate([2, 3]):
+            assert abs(ex.g0_min[i, j] - L * 0.3 ** (L - 1) * c.min()) < 1e-14
+            assert abs(ex.g0_max[i, j] - L * 0.3 ** (L - 1) * c.max()) < 1e-14
+    assert np.all((ex.recovery["gd"] >= 0) & (ex.recovery["gd"] <= 1))
