@@ -76,7 +76,7 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
     ("eqs. (15)-(16)", "formulas", "smoothed sign descent and its flow"),
     ("Definition 3.1", "definition", "the Bregman divergence, eq. (7)"),
     ("Assumption 3.2", "assumption", "block structure of the data"),
-    ("Assumption 3.3", "assumption", r"admissible $\alpha$ and $\eps$, eqs. (18)-(19)"),
+    ("Assumption 3.3", "assumption", r"admissible $\alpha$ and $\varepsilon$, eqs. (18)-(19)"),
     ("Proposition 3.4", "proposition", "signs and monotonicity of the weights"),
     ("Proposition 3.5", "proposition", r"the first stage ends by $2\alpha$"),
     ("Proposition 3.6", "proposition", "dual dynamics of smoothed sign descent, eq. (20)"),
@@ -84,19 +84,19 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
     ("Assumption 3.8", "assumption", "two columns per block, eq. (21)"),
     ("delta-KKT conditions", "definition", r"the $\delta$-KKT conditions for problem (23)"),
     ("Theorem 3.9", "theorem", "the limit is an approximate KKT point"),
-    ("Corollary 3.10", "corollary", r"the KKT error vanishes with $\eps$"),
+    ("Corollary 3.10", "corollary", r"the KKT error vanishes with $\varepsilon$"),
     ("Corollary 3.11", "corollary", "several blocks"),
-    ("Corollary 3.12", "corollary", r"the KKT error is of order $\eps$"),
+    ("Corollary 3.12", "corollary", r"the KKT error is of order $\varepsilon$"),
     ("Lemma A.1", "lemma", "the residual keeps its sign"),
     ("Lemma A.2", "lemma", r"larger $|x_i|$ means larger $u_i$"),
     ("Lemma A.3", "lemma", "convergence"),
     ("Lemma B.1", "lemma", "ordering of the dominating weights"),
     ("Lemma B.2", "lemma", r"upper bound $M_+$"),
     ("Lemma B.3", "lemma", r"lower bound $M_-$"),
-    ("Lemma B.4", "lemma", r"$M_-$ is positive at $\eps = 0$"),
+    ("Lemma B.4", "lemma", r"$M_-$ is positive at $\varepsilon = 0$"),
     ("higher order: potential", "formula",
      r"the potential $\Phi^H_t$ of depth $H$ (paragraph after Corollary 3.12)"),
-    ("higher order: v = O(eps)", "formula", r"$v_{i,t} = O(\eps)$ (same paragraph)"),
+    ("higher order: v = O(eps)", "formula", r"$v_{i,t} = O(\varepsilon)$ (same paragraph)"),
     ("higher order: H to infinity", "formula",
      r"as $H \to \infty$ the potential tends to the squared $\ell_2$ norm (same paragraph)"),
     ("Figures 1-3", "experiments",
@@ -104,7 +104,8 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
     ("Q1", "quoted claim", "steepest mirror flows unify steepest descent methods"),
     ("Q2", "quoted claim", "steeper descent escapes saddles faster"),
     ("Q3", "quoted claim", "gradient descent needs very large learning rates to escape"),
-    ("Q4", "quoted claim", "steepest mirror flows drive solutions towards sparsity"),
+    ("Q4", "claim from a summary",
+     "[summary only] depth gives steepest mirror flows a sparsity bias"),
     ("Q5", "quoted claim", "decoupled weight decay (AdamW) and the balance of the weights"),
 )
 
@@ -125,7 +126,7 @@ def statement_key(statement: str) -> str:
     Raises
     ------
     ValueError
-        If the statement names no entry of :data:`STATEMENTS` and is not a ``book:`` key.
+        If the statement names no entry of ``STATEMENTS`` and is not a ``book:`` key.
     """
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError("`statement` must be a non-empty string, e.g. 'Proposition 3.5'.")
@@ -263,7 +264,7 @@ class Ledger:
         Parameters
         ----------
         statement : str
-            The paper's statement (a key of :data:`STATEMENTS`, possibly with a part:
+            The paper's statement (a key of ``STATEMENTS``, possibly with a part:
             ``"proof of Lemma B.2, eq. (55)"``) or a ``"book: ..."`` key.
         claim : str
             What is claimed, in words with ``$...$`` math.
@@ -490,7 +491,7 @@ def load_records(folder: Path | str) -> list[Check]:
 
 
 def statement_verdicts(checks: Iterable[Check]) -> list[dict]:
-    """One row per statement of :data:`STATEMENTS` (and per ``book:`` key), with its verdict.
+    """One row per statement of ``STATEMENTS`` (and per ``book:`` key), with its verdict.
 
     The verdict is *fails* if any check documents an erratum of the statement itself, *holds
     with a repaired proof* if any documents an erratum of its proof, *holds* if it has checks

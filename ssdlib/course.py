@@ -40,7 +40,7 @@ PLAN: tuple[Chapter, ...] = (
     Chapter("higher_order", "higher-order",
             r"depth $H \ge 2$: the corrected potential and sparsity", 35, 20, 50),
     Chapter("beyond", "beyond",
-            "steepest mirror flows, saddle escape, weight decay and Adam", 50, 30, 40),
+            "steepest mirror flows, saddle escape, weight decay and Adam", 50, 30, 50),
 )
 
 

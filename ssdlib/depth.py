@@ -271,7 +271,7 @@ def _rates(traj, z):
 def dual_rate_error(traj, z):
     """How far ``z(t)`` is from moving as eq. (20) says.
 
-    ``max |dz/dt - rhs of (20)| / max |rhs|`` over the inner output times (see :data:`SKIP`),
+    ``max |dz/dt - rhs of (20)| / max |rhs|`` over the inner output times (see ``SKIP``),
     ``dz/dt`` by central differences (``numpy.gradient``).
 
     Parameters

@@ -179,7 +179,7 @@ def fit_escape_laws(alphas, times, methods, *, semilog=None, mask=None):
 
     Power laws ``t ~ alpha^s`` are fitted in log-log scale; the logarithmic laws
     ``t ~ s log(1/alpha)`` (gradient flow, and SSD, at ``m = 1``) in semilog scale
-    (:func:`ssdlib.steepest.fit_escape_slope`).
+    (:func:`~ssdlib.steepest.saddle.fit_escape_slope`).
 
     Parameters
     ----------
@@ -189,7 +189,7 @@ def fit_escape_laws(alphas, times, methods, *, semilog=None, mask=None):
         ``times[method][L]``: escape times, shape (A,).
     methods : dict
         ``methods[method] = (q, eps)`` of the flow (for the derived exponent,
-        :func:`ssdlib.steepest.escape_exponent`); missing methods count as sign flow.
+        :func:`~ssdlib.steepest.saddle.escape_exponent`); missing methods count as sign flow.
     semilog : dict, optional
         ``semilog[method][L]``: the derived coefficient of ``log(1/alpha)`` for the curves
         with a logarithmic law.
@@ -341,7 +341,7 @@ def predicted_threshold(problem, alphas, steps, *, optimizer="gd", depth=2):
     * ``'gd'``, ``L = 2``: ``(alpha^(-1/K) - 1) / (2 max_i |rho_0,i|)``, the exact threshold of
       the linear recursion ``u <- u + eta c u`` with ``c = L max_i |rho_0,i|``;
     * ``'gd'``, ``L >= 3``: ``t_esc^GF(alpha) / K`` with the leading term of
-      :func:`ssdlib.steepest.escape_time_prediction`;
+      :func:`~ssdlib.steepest.saddle.escape_time_prediction`;
     * ``'sign'``: ``t_esc^sign(alpha) / K`` with the exact sign-flow escape time.
 
     Parameters
@@ -379,7 +379,7 @@ def stability_ceiling(problem, depth, *, alpha=0.01, t_end=1e5):
     At a solution with residual 0 the Hessian of the loss (eq. 8) in the weights is
     ``J^T (X^T X / 2) J`` with ``J = d beta / d w``; for the tied model ``J J^T`` is diagonal,
     ``L^2 (u^(2L-2) + v^(2L-2))``. The solution is the limit of gradient flow from
-    ``w = alpha`` (:func:`ssdlib.steepest.steepest_flow` with ``q = 2`` at time ``t_end``).
+    ``w = alpha`` (:func:`~ssdlib.steepest.flows.steepest_flow` with ``q = 2`` at time ``t_end``).
 
     Parameters
     ----------

@@ -306,7 +306,7 @@ def figure1_residuals(problem, alpha=None, *, dual="magnitude", readings=None):
         What the dual panel is taken to show: ``|grad Phi_t(beta(t))| = u(t)`` or
         the signed ``sgn(x_i y) u(t)``.
     readings : dict, optional
-        Default :data:`ssdlib.paper_readings.FIGURE_1`.
+        Default ``ssdlib.paper_readings.FIGURE_1``.
 
     Returns
     -------
@@ -371,7 +371,7 @@ def fit_figure1(readings=None, *, x0=None, alpha=None, max_nfev=60):
     Parameters
     ----------
     readings : dict, optional
-        Default :data:`ssdlib.paper_readings.FIGURE_1`.
+        Default ``ssdlib.paper_readings.FIGURE_1``.
     x0 : array_like, shape (D + N,), optional
         Starting magnitudes; default all 0.5 (``x``) and 1 (``y``).
     alpha : float, optional
@@ -520,7 +520,7 @@ def fit_figures_2_3(subgradient="minus_alpha", *, readings2=None, readings3=None
     ----------
     subgradient : str
     readings2, readings3 : dict, optional
-        Default :data:`ssdlib.paper_readings.FIGURE_2` and ``FIGURE_3``.
+        Default ``ssdlib.paper_readings.FIGURE_2`` and ``FIGURE_3``.
     x0 : tuple of float
         Starting ``(lam, alpha)``.
     fit_alpha : bool
@@ -602,19 +602,20 @@ def _reading_groups(result):
         P = R["panels"]
         fan = P[eps[1]]
         out = {
-            "T0": ([f"$T_0$, $\\eps = {e:g}$" for e in eps],
+            "T0": ([f"$T_0$, $\\varepsilon = {e:g}$" for e in eps],
                    np.array([P[e]["T0"]["value"] for e in eps]), P[eps[0]]["T0"]["sigma"]),
-            "T": ([f"$T$, $\\eps = {e:g}$" for e in eps],
+            "T": ([f"$T$, $\\varepsilon = {e:g}$" for e in eps],
                   np.array([P[e]["T"]["value"] for e in eps]), P[eps[0]]["T"]["sigma"]),
-            "u_inf": ([f"$u^\\infty$, $\\eps = {e:g}$" for e in eps],
+            "u_inf": ([f"$u^\\infty$, $\\varepsilon = {e:g}$" for e in eps],
                       np.array([P[e]["u_inf"]["value"] for e in eps]),
                       P[eps[0]]["u_inf"]["sigma"]),
-            "beta_inf": ([f"$\\beta^\\infty$, $\\eps = {e:g}$" for e in eps],
+            "beta_inf": ([f"$\\beta^\\infty$, $\\varepsilon = {e:g}$" for e in eps],
                          np.array([P[e]["beta_inf"]["value"] for e in eps]),
                          P[eps[0]]["beta_inf"]["sigma"]),
-            "u_t": ([f"$u(t = {t:g})$, $\\eps = {eps[1]:g}$" for t in fan["u_t"]["t"]],
+            "u_t": ([f"$u(t = {t:g})$, $\\varepsilon = {eps[1]:g}$" for t in fan["u_t"]["t"]],
                     np.array(fan["u_t"]["value"]), fan["u_t"]["sigma"]),
-            "beta_t": ([f"$\\beta(t = {t:g})$, $\\eps = {eps[1]:g}$" for t in fan["beta_t"]["t"]],
+            "beta_t": ([f"$\\beta(t = {t:g})$, $\\varepsilon = {eps[1]:g}$"
+                        for t in fan["beta_t"]["t"]],
                        np.array(fan["beta_t"]["value"]), fan["beta_t"]["sigma"]),
         }
     elif result.figure == "Figure 2":
@@ -622,14 +623,15 @@ def _reading_groups(result):
         out = {
             "line": (["slope of the line", "intercept of the line"],
                      np.array([R["line"]["slope"], R["line"]["intercept"]]), R["line"]["sigma"]),
-            "limits": ([f"$\\beta_1^\\infty$, $\\eps = {e:g}$" for e in R["eps"]],
+            "limits": ([f"$\\beta_1^\\infty$, $\\varepsilon = {e:g}$" for e in R["eps"]],
                        np.array(R["limits"]["beta1"]), R["limits"]["sigma"]),
             "min_E": (["min-$E$ point, $\\beta_1$", "min-$E$ point, $\\beta_2$"],
                       np.array([R["min_E"]["beta1"], R["min_E"]["beta2"]]), R["min_E"]["sigma"]),
         }
     elif result.figure == "Figure 3":
         R = pr.FIGURE_3
-        out = {"E": ([f"$E$, $\\eps = {e:g}$" for e in R["eps"]], np.array(R["E"]), R["sigma"])}
+        out = {"E": ([f"$E$, $\\varepsilon = {e:g}$" for e in R["eps"]], np.array(R["E"]),
+                     R["sigma"])}
     else:
         raise ValueError("`result` must come from figure1_residuals, figure2_residuals or "
                          "figure3_residuals.")
@@ -656,7 +658,7 @@ def comparison_rows(result, *, every=1, digits=4):
     Returns
     -------
     list of tuple of str
-        For :func:`ssdlib.plotting.higher.markdown_table` with header
+        For ``ssdlib.plotting.higher.markdown_table`` with header
         :data:`COMPARISON_HEADER`.
     """
     def show(v, d):

@@ -8,11 +8,12 @@ theorems are checked.
 
 * :func:`figure1_instance`: the data of Figure 1, :math:`N = 2`, :math:`D = 5` (blocks
   :math:`\{1, 3, 4\}` and :math:`\{2, 5\}`), :math:`\alpha = 0.1`,
-  :math:`\eps \in \{0.002, 0.01\}`; eq. (19) fails at coordinate 4 for :math:`\eps = 0.01`.
+  :math:`\varepsilon \in \{0.002, 0.01\}`; eq. (19) fails at coordinate 4 for
+  :math:`\varepsilon = 0.01`.
 * :func:`figure1_admissible_instance`: the same with row 1 scaled by 1.1.
 * :func:`figure2_instance`: the data of Figures 2-3, :math:`N = 1`, :math:`D = 2`,
-  :math:`\eps \in \{0.001, 0.002, 0.005, 0.01, 0.02\}`; Assumption 3.3 fails for
-  :math:`\eps \ge 0.01`.
+  :math:`\varepsilon \in \{0.001, 0.002, 0.005, 0.01, 0.02\}`; Assumption 3.3 fails for
+  :math:`\varepsilon \ge 0.01`.
 * :func:`figure2_admissible_instance`: the same data doubled.
 
 :data:`REGISTRY` lists them by name. :func:`first_admissible_seed` and :func:`figure2_draw`

@@ -24,7 +24,7 @@ normalisation; *decoupled* (AdamW) uses ``w <- w - eta (update + lambda w)``.
 RMSProp has no bias correction (PyTorch convention). Adam with ``beta1 = 0`` and
 ``beta2 = 0`` is exactly SSD with the same ``eps``, and as ``eps -> 0`` sign
 descent; SSD with step ``eta`` is the explicit Euler scheme of the SSD flow
-(:func:`ssdlib.steepest.steepest_flow` with ``q = 1``), first-order accurate.
+(:func:`~ssdlib.steepest.flows.steepest_flow` with ``q = 1``), first-order accurate.
 
 Everything is vectorised over coordinates and layers; the only Python loop is
 over the steps.
@@ -205,7 +205,7 @@ def optimize(problem, optimizer, alpha, eta, steps, *, depth=2, eps=1e-8, beta1=
     tied : bool, default True
         The paper's model ``u^L - v^L`` or independent layers.
     init : {'balanced', 'saddle'} or array_like
-        As in :func:`ssdlib.steepest.steepest_flow`.
+        As in :func:`~ssdlib.steepest.flows.steepest_flow`.
     record_every : int, default 1
         Stride of the recorded trajectory; the last step is always recorded.
 

@@ -19,7 +19,7 @@ used to identify them:
 
 Axis calibration: the pixel centres of the tick marks (dark pixels in a band just
 outside the axes frame) are fitted by a straight line against the tick labels;
-:data:`CALIBRATION` lists them, :func:`pixel_to_value` applies them. The
+``CALIBRATION`` lists them, ``pixel_to_value`` applies them. The
 residuals of these fits are below 0.4 px on every axis.
 
 Marks: curves are located by their exact matplotlib colours (``tab10`` for
@@ -68,7 +68,7 @@ def pixel_to_value(image, axis, pixel):
     Parameters
     ----------
     image, axis : str
-        A key of :data:`CALIBRATION`, e.g. ``("figure2", "beta1")``.
+        A key of ``CALIBRATION``, e.g. ``("figure2", "beta1")``.
     pixel : float or sequence of float
 
     Returns

@@ -11,7 +11,7 @@ test it (and the statements built on it) against something that shares none of i
 * :func:`reference_flow`: that flow on given output times, integrated on the full coupled
   system of all :math:`2D` weights (no block decomposition) by SciPy's implicit Radau method,
   in the variables :math:`\ln w_\pm`, so that weights far below the tolerance (the
-  non-dominating weights decay like :math:`e^{-c/\eps}`) keep their relative accuracy;
+  non-dominating weights decay like :math:`e^{-c/\varepsilon}`) keep their relative accuracy;
 * :func:`reference_limit`: the same integration run until the residual vanishes, for the
   limit :math:`w_\infty`.
 
@@ -117,7 +117,7 @@ def _check_method(method, eps):
 def weight_velocity(problem, w_plus, w_minus, eps, *, depth=2, method="ssd"):
     r"""The right-hand side of the flow: eq. (16) for ``"ssd"``, eqs. (9)-(10) for ``"gd"``.
 
-    ``"ssd"``: :math:`\dot w = -g / (\lvert g\rvert + \eps)`, ``"gd"``: :math:`\dot w = -g`,
+    ``"ssd"``: :math:`\dot w = -g / (\lvert g\rvert + \varepsilon)`, ``"gd"``: :math:`\dot w = -g`,
     with :math:`g = \nabla_w L(w)` of :func:`loss_gradient`, element-wise.
 
     Parameters
@@ -256,7 +256,7 @@ def reference_flow(problem, alpha, eps, t_eval, *, depth=2, method="ssd", rtol=1
     r"""Solve the flow of eq. (16) (or the gradient flow) on ``t_eval``, as a reference.
 
     Integrates :math:`\ln w_\pm` from :math:`w(0) = \alpha\mathbf 1` with the Radau method of
-    :func:`scipy.integrate.solve_ivp`, on the full coupled system (no block decomposition, no
+    ``scipy.integrate.solve_ivp``, on the full coupled system (no block decomposition, no
     stopping rule), so its error is that of a tight-tolerance implicit solve and independent of
     :func:`ssdlib.simulate`.
 

@@ -68,10 +68,10 @@ __all__ = [
 def weight_flow(problem, alpha, eps, t_eval, *, rtol=1e-10, atol=1e-14):
     r"""Integrate the smoothed-sign-descent flow, eq. (16), in the weights themselves.
 
-    Solves :math:`\dot w = -\nabla_w L(w) / (\lvert\nabla_w L(w)\rvert + \eps)`,
+    Solves :math:`\dot w = -\nabla_w L(w) / (\lvert\nabla_w L(w)\rvert + \varepsilon)`,
     :math:`w(0) = \alpha\mathbf 1`, with :math:`L` of eq. (8) (the right-hand side is
     :func:`ssdlib.reference.weight_velocity`), by the implicit Radau method of
-    :func:`scipy.integrate.solve_ivp` on the full vector :math:`w \in \mathbb R^{2D}`: no block
+    ``scipy.integrate.solve_ivp`` on the full vector :math:`w \in \mathbb R^{2D}`: no block
     decomposition, no change of variables (a weight is free to cross zero), no stopping rule.
 
     Parameters
@@ -333,7 +333,7 @@ def order_gap(traj):
 
 
 def v_bound_ratio(traj):
-    r"""Proposition 3.5: :math:`\max_{t \ge T_0,\,i} v_i(t)\lvert x_i y\rvert / (2\eps)`
+    r"""Proposition 3.5: :math:`\max_{t \ge T_0,\,i} v_i(t)\lvert x_i y\rvert / (2\varepsilon)`
     (:math:`\le 1` when the bound holds)."""
     _traj(traj)
     after = traj.t >= traj.T0
@@ -351,7 +351,7 @@ def residual_at(traj, t):
 
 def decay_exponent_ratio(traj, *, min_exponent=1e-2, v_floor=1e-250):
     r"""The book's remark on the decay of :math:`v`: the range of
-    :math:`\log(v_i(T_0)/v_i(t)) \big/ \bigl(\tfrac{\lvert x_i\rvert}{2\eps}\int_{T_0}^t
+    :math:`\log(v_i(T_0)/v_i(t)) \big/ \bigl(\tfrac{\lvert x_i\rvert}{2\varepsilon}\int_{T_0}^t
     \lvert r_n\rvert\bigr)` over :math:`t \ge T_0` and :math:`i` (the remark puts it in
     :math:`[1, 2]`).
 
@@ -378,7 +378,7 @@ def decay_exponent_ratio(traj, *, min_exponent=1e-2, v_floor=1e-250):
 
 
 def scaled_v_inf(traj):
-    r""":math:`\max_i v_i^\infty \lvert x_i y\rvert / (2\eps)`: the limit of the
+    r""":math:`\max_i v_i^\infty \lvert x_i y\rvert / (2\varepsilon)`: the limit of the
     non-dominating weights in units of the bound of Proposition 3.5."""
     _traj(traj)
     return float((traj.v_inf * abs_xy(traj.problem) / (2 * traj.eps)).max())
@@ -388,7 +388,7 @@ def dual_fd_error(run):
     r"""Eq. (20): the largest difference between a central difference of the dual variable
     :math:`\nabla\Phi_t(\beta(t))` (from ``mirror_map(beta, v)``, eq. of Proposition 3.6) and
     the right-hand side :math:`-\operatorname{sgn}(\beta)\odot\nabla_u L/(\lvert\nabla_u L
-    \rvert + \eps)`, over the triplets of a :func:`fine_run`.
+    \rvert + \varepsilon)`, over the triplets of a :func:`fine_run`.
 
     The error of the difference is :math:`O(\delta^2)` plus the integration error over
     :math:`\delta`, about ``rtol`` / :math:`\delta`.
@@ -438,12 +438,12 @@ def hessian_errors(traj, *, t_min=0.2, h=1e-7):
 
 def coordinate_stage_index(traj):
     r"""Shape (D,), int: per coordinate the first grid index with :math:`\lvert\nabla_u L
-    \rvert_i \le \eps` (the grid version of :math:`T_i` in the proof of Proposition 3.7).
+    \rvert_i \le \varepsilon` (the grid version of :math:`T_i` in the proof of Proposition 3.7).
 
     Raises
     ------
     ValueError
-        If some coordinate never reaches :math:`\eps` on the grid.
+        If some coordinate never reaches :math:`\varepsilon` on the grid.
     """
     f = np.abs(_traj(traj).grad_u) / traj.eps
     reached = f <= 1
@@ -466,7 +466,7 @@ def convergence_stage(traj):
     Returns
     -------
     StageChecks
-        ``after_max``: :math:`\max_{i,\,t \ge T_i} \lvert\nabla_u L\rvert_i / \eps` (the
+        ``after_max``: :math:`\max_{i,\,t \ge T_i} \lvert\nabla_u L\rvert_i / \varepsilon` (the
         proposition: :math:`\le 1`); ``eq51_ratio``: the largest :math:`\lvert r(T_i)\rvert`
         over the bound :math:`\frac{m}{2\lvert x_i\rvert}\lvert y\rvert` of eq. (51),
         :math:`m = \min_j \lvert x_j\rvert` over the block, at the grid point before

@@ -16,7 +16,7 @@ decay of rate ``lambda`` minimise, per coordinate and with ``s = |beta_i|``:
 :func:`regularised_minimiser` minimises ``f(beta) + sum_i R(|beta_i|)`` (``f`` the loss of
 eq. 8) and :func:`decay_minimiser` puts the two together. :class:`CosineDecay` is a decay
 schedule ``lambda(t)`` with its integral, for the balance equations of
-:func:`ssdlib.steepest.balance`.
+:func:`~ssdlib.steepest.flows.balance`.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def test_table_renders_every_column_and_marks_errata(tmp_path, monkeypatch):
     ledger = _ledger(tmp_path, monkeypatch, "kkt")
     _ok(ledger)
     ledger.check("proof of Lemma B.2, eq. (55)", r"$|u_1| \le \tilde u_2$", instance="fig2",
-                 measured=0.3, criterion="at every $\\eps$", holds=False, **ERRATUM)
+                 measured=0.3, criterion="at every $\\varepsilon$", holds=False, **ERRATUM)
     ledger.check("Theorem 3.9", "eq. (24) equals $M_+$", instance="fig2", measured=0.0,
                  criterion="exact", holds=True, kind="consistency")
     text = ledger.table()._repr_markdown_()

@@ -95,7 +95,7 @@ def test_every_figure_with_its_caption(student):
 @pytest.mark.parametrize("which", ["student", "instructors"])
 def test_no_untypeset_math(which, request):
     text = request.getfixturevalue(which)
-    for raw in ("\\(", "\\)", "\\[", "$$", "\\frac", "\\alpha", "\\eps"):
+    for raw in ("\\(", "\\)", "\\[", "$$", "\\frac", "\\alpha", "\\varepsilon"):
         assert raw not in text, f"untypeset TeX {raw!r} in the {which} PDF"
     dollars = re.findall(r"\$[^$\s][^$]{0,80}\$", text)
     assert not dollars, f"$...$ left in the {which} PDF: {dollars[:5]}"

@@ -137,7 +137,7 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
         ``{method: {depth: ndarray (A,)}}``; non-finite times are not drawn.
     fits : dict, optional
         ``{method: {depth: (slope, intercept, scale)}}`` with ``scale`` in
-        ``{'loglog', 'semilog'}`` (see :func:`ssdlib.steepest.fit_escape_slope`).
+        ``{'loglog', 'semilog'}`` (see :func:`~ssdlib.steepest.saddle.fit_escape_slope`).
     fit_mask : array_like of bool, shape (A,), optional
         Where the fit was made (default: everywhere).
     title : str
@@ -307,7 +307,7 @@ def plot_depth_support(depths, recovery, active, *, labels=None):
     r"""Support recovery and early activity against depth on a sparse regression.
 
     Panel (a): fraction of the true support among the largest ``|beta_inf,i|``
-    (:func:`ssdlib.steepest.support_recovery`); panel (b): fraction of coordinates with
+    (:func:`~ssdlib.steepest.sparsity.support_recovery`); panel (b): fraction of coordinates with
     ``|beta_i| > 0.1 max |beta|`` at the first time the loss has fallen by 10 percent
     (1 = all coordinates learned together, small = one at a time). Lines: mean over seeds;
     dots: individual seeds. Not a figure of the paper.
@@ -519,7 +519,7 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
                            rtol=1e-10, atol=1e-12):
     r"""Solve one steepest flow and draw its loss and coordinates (for the chapter's widget).
 
-    Runs :func:`ssdlib.steepest.explore_flow` (tied model, balanced start ``alpha``) with
+    Runs :func:`~ssdlib.steepest.flows.explore_flow` (tied model, balanced start ``alpha``) with
     exponent ``q`` and smoothing ``eps``, on a logarithmic time grid (LSODA, or BDF if LSODA
     fails). Panel (a): the loss
     relative to its start against ``t`` (log axis), with the exact sign flow (``q = 1``,

@@ -52,7 +52,7 @@ def _same_length(ref_name, ref, **arrays):
 def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap="winter",
                          readings=None, legend_loc="lower left", title=None,
                          figsize=(6.6, 4.6)):
-    r"""Figure 2 of the paper: trajectories :math:`\beta(t)` in :math:`\R^2`, ``N = 1, D = 2``.
+    r"""Figure 2 of the paper: trajectories :math:`\beta(t)` in the plane, ``N = 1, D = 2``.
 
     Drawn as the paper draws it: one line per trajectory (the curve ``traj.beta``, from
     ``beta(0) = 0`` to its limit, marked by a dot) in the colours ``cmap(k / K)``, the solution
@@ -75,7 +75,7 @@ def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap
     cmap : str
         Colour map from which the trajectory colours are taken.
     readings : dict, optional
-        :data:`ssdlib.paper_readings.FIGURE_2`: its limits and min-E point are drawn as open
+        ``ssdlib.paper_readings.FIGURE_2``: its limits and min-E point are drawn as open
         black circles and an open black square.
     legend_loc : str
         Where the legend goes (the paper's is at the lower left, where no data are).
@@ -226,7 +226,7 @@ def plot_E_against_eps(eps, E_inf, E_min=None, *, readings=None, ax=None, title=
     E_min : array_like, shape (K,), optional
         ``min E`` over the solution line for the same runs, dashed.
     readings : dict, optional
-        :data:`ssdlib.paper_readings.FIGURE_3`: drawn as open black circles.
+        ``ssdlib.paper_readings.FIGURE_3``: drawn as open black circles.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
     title : str, optional
@@ -274,7 +274,7 @@ def plot_figure3_pair(eps, E_paper, E_theorem, E_min, *, readings=None, titles=N
     E_theorem, E_min : array_like, shape (K,)
         ``E`` of the limits and its minimum on the line as the theorem uses it (right).
     readings : dict, optional
-        :data:`ssdlib.paper_readings.FIGURE_3`, drawn on the left.
+        ``ssdlib.paper_readings.FIGURE_3``, drawn on the left.
     titles : pair of str, optional
     figsize : tuple of float
 

@@ -134,7 +134,7 @@ def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
     traj : Trajectory
         A trajectory of :func:`ssdlib.simulate` on ``t`` in ``[0, 1.2]``.
     readings : dict, optional
-        One panel of :data:`ssdlib.paper_readings.FIGURE_1` (``FIGURE_1["panels"][eps]``):
+        One panel of ``ssdlib.paper_readings.FIGURE_1`` (``FIGURE_1["panels"][eps]``):
         drawn as open black circles (``u_inf``, ``beta_inf`` and, if present, the curves at
         the times of ``u_t``, ``beta_t``) and black triangles on the time axis (``T0``,
         ``T``).

@@ -70,7 +70,8 @@ the tied model excludes it. Use ``tied=True`` for the paper's model.
 Modules
 -------
 :mod:`ssdlib.steepest.flows`
-    :func:`steepest_flow` (the integrator, with the exact sign flow), :func:`balance`.
+    :func:`~ssdlib.steepest.flows.steepest_flow` (the integrator, with the exact sign flow),
+    :func:`~ssdlib.steepest.flows.balance`.
 :mod:`ssdlib.steepest.saddle`
     Escape times from the saddle ``w = 0`` and their derived exponents.
 :mod:`ssdlib.steepest.mirror`

@@ -93,14 +93,14 @@ def escape_times(problem, alphas, q, *, depth=2, eps=0.0, tied=True, init="balan
     alphas : array_like, shape (A,)
         Initialisation scales ``> 0``.
     q, depth, eps, tied, init :
-        As in :func:`steepest_flow`.
+        As in :func:`~ssdlib.steepest.flows.steepest_flow`.
     fraction : float, default 0.5
         In (0, 1).
     t_max : float, optional
         Give up (``inf``) after this time. Default: the horizon grows
         tenfold from 10 up to ``1e13``.
     method, rtol, atol :
-        Solver settings, as in :func:`steepest_flow`.
+        Solver settings, as in :func:`~ssdlib.steepest.flows.steepest_flow`.
 
     Returns
     -------

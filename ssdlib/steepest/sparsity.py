@@ -198,7 +198,7 @@ def depth_sparsity_experiment(seeds, depths, methods, *, shape=(10, 30, 3), alph
                               t_eval=None, rtol=1e-7, atol=1e-12):
     r"""Does depth make the limit sparse? Steepest flows on seeded sparse regressions.
 
-    For every seed, depth and method ``(q, eps)`` runs :func:`ssdlib.steepest.steepest_flow`
+    For every seed, depth and method ``(q, eps)`` runs :func:`~ssdlib.steepest.flows.steepest_flow`
     (tied, ``w(0) = alpha``) on :func:`sparse_regression` and records the support recovery of
     the limit, the share of active coordinates at the first 10% loss decrease and the
     deviation of the early direction from the ray ``sgn(X^T y)``.
