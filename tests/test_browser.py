@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+import yaml
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +39,11 @@ CHROMIUM_ARGS = [
 SKIPPED_DIRS = {"_sources", "_static", "_images"}
 SKIPPED_PAGES = {"search.html", "genindex.html"}
 RAW_TEX = ("\\(", "\\[", "$$")
-BINDER = "https://mybinder.org/v2/gh/ssd-book/ssd-book/main?urlpath=lab/tree/book/intro.md"
-REPOSITORY = "https://github.com/ssd-book/ssd-book"
+_CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+REPOSITORY = _CONFIG["repository"]["url"]  # the one place that names the repository
+BINDER = (f"{_CONFIG['launch_buttons']['binderhub_url']}/v2/gh/"
+          f"{REPOSITORY.removeprefix('https://github.com/')}/{_CONFIG['repository']['branch']}"
+          "?urlpath=lab/tree/book/intro.md")
 
 pytestmark = pytest.mark.browser
 
