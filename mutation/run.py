@@ -96,6 +96,7 @@ def prepare(cfg, work, files):
         f"pytest_add_cli_args = {toml_list(['-m', cfg['markers'], '-p', 'no:cacheprovider'])}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
         f"do_not_mutate_patterns = {toml_list(cfg.get('do_not_mutate_patterns', []))}\n"
+        f"timeout_multiplier = {float(cfg.get('timeout_multiplier', 15.0))}\n"
         "use_git_change_detection = false\n"
     )
     (work / "pyproject.toml").write_text(text)
