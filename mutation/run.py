@@ -85,6 +85,12 @@ def prepare(cfg, work, files):
     shutil.copytree(ROOT / PACKAGE, work / PACKAGE, ignore=ignore)
     tests = select_tests(cfg)
     copy_tests(work, tests)
+    write_config(cfg, work, files, tests)
+    return tests
+
+
+def write_config(cfg, work, files, tests):
+    """pyproject.toml of ``work``: the project's, with a generated [tool.mutmut] section."""
     text = (ROOT / "pyproject.toml").read_text()
     if "[tool.mutmut]" in text:
         sys.exit("mutation: pyproject.toml has a [tool.mutmut] section; the configuration "
@@ -100,7 +106,6 @@ def prepare(cfg, work, files):
         "use_git_change_detection = false\n"
     )
     (work / "pyproject.toml").write_text(text)
-    return tests
 
 
 def run_mutmut(work, jobs, names=()):
@@ -178,7 +183,9 @@ def main():
     seconds = None
     if args.recheck:
         t0 = time.monotonic()
-        copy_tests(work, select_tests(cfg))
+        tests = select_tests(cfg)
+        copy_tests(work, tests)
+        write_config(cfg, work, [f for m in args.modules for f in files[m]], tests)
         alive = sorted(k for m in args.modules for f in files[m]
                        for k, code in results(work, f).items() if code not in KILLED)
         print(f"mutation: {len(alive)} mutants to check again", flush=True)
