@@ -79,6 +79,7 @@ CASES = [
     ("weight_decay", lambda: st.steepest_flow(ONE, 0.5, 2.0, weight_decay=-1.0)),
     ("t_max", lambda: st.steepest_flow(ONE, 0.5, 2.0, t_max=-1.0)),
     ("t_eval", lambda: st.steepest_flow(ONE, 0.5, 2.0, t_eval=[1.0, 0.5])),
+    ("t_eval", lambda: st.steepest_flow(ONE, 0.5, 2.0, t_eval=[-1.0, 0.5])),
     ("init", lambda: st.steepest_flow(ONE, 0.5, 2.0, init="zero")),
     ("init", lambda: st.steepest_flow(ONE, 0.5, 2.0, init="saddle")),
     ("fraction", lambda: st.escape_times(ONE, [0.1], 2.0, fraction=2.0)),

@@ -42,7 +42,8 @@ def test_sign_flow_closed_form_on_the_whole_grid():
     # through steepest_flow (tied and untied agree; layers repeated)
     for tied in (True, False):
         tr = st.steepest_flow((X, Y_HAND), ALPHA, 1.0, t_eval=t, tied=tied)
-        assert tr.closed_form and tr.nfev == 0 and tr.w.shape == (25, 2, 2, 4)
+        assert tr.closed_form and tr.nfev == 0 and tr.njev == 0 and tr.w.shape == (25, 2, 2, 4)
+        assert tr.message == "closed-form sign flow (q = 1, eps = 0)" and tr.success
         np.testing.assert_allclose(tr.w[:, :, 1], w, rtol=0, atol=1e-15)
         r = beta @ X.T - Y_HAND
         np.testing.assert_allclose(tr.loss, 0.25 * np.sum(r**2, axis=1), rtol=1e-14, atol=1e-17)
@@ -125,6 +126,8 @@ def test_steepest_flow_against_radau(q, eps, L, tied, lam, decoupled):
     r = beta @ X.T - y
     assert np.max(np.abs(tr.loss - 0.25 * np.sum(r**2, axis=1))) < 1e-8
     assert tr.q == q and tr.eps == eps and tr.depth == L and not tr.closed_form
+    assert tr.tied is tied and tr.decoupled is decoupled
+    assert isinstance(tr.njev, int) and tr.njev >= 1 and tr.nfev > tr.njev
 
 
 def test_balance_is_conserved_from_an_unbalanced_start():
