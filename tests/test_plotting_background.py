@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 from ssdlib import Problem, min_bregman_solution, woodworth_potential
-from ssdlib.plotting import plot_bregman_level_sets, plot_gd_limit_vs_alpha
+from ssdlib.plotting import plot_bregman_level_sets, plot_gd_limit_vs_alpha, style
 
 
 def _euclid(b):
@@ -89,17 +91,25 @@ def test_gd_limit_validates_shapes():
         plot_gd_limit_vs_alpha(alphas[:-1], betas, b2, b1)
 
 
+def _saved_width_px(fig):
+    """Width of the PNG the inline backend makes of ``fig`` (tight bounding box, padded)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=style.DPI, bbox_inches="tight")
+    return int.from_bytes(buf.getvalue()[16:20], "big")  # IHDR width of the PNG
+
+
 def test_figures_fit_the_column_with_legible_text_and_legend_below():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from ssdlib.plotting.style import legibility_problems
 
     alphas, betas, b2, b1 = _sweep()
     limit = plot_gd_limit_vs_alpha(alphas, betas, b2, b1, check_alphas=alphas[::4],
                                    check_betas=betas[::4])
     level = plot_bregman_level_sets([_euclid] * 3, ["a", "b", "c"], n_grid=21)
+    column_px = 672  # the text column at a 1280 px window
     for fig in (limit, level):
-        assert legibility_problems(fig) == []
+        assert style.legibility_problems(fig) == []
+        # as saved for the page, the figure is no wider than the column: never shrunk
+        assert style.COLUMN_WIDTH * style.DPI / 2 < _saved_width_px(fig) <= column_px
     renderer = FigureCanvasAgg(limit).get_renderer()
     limit.draw(renderer)
     (legend,) = limit.legends

@@ -13,6 +13,14 @@ from .style import COLUMN_WIDTH, column_figure, legend_below
 
 __all__ = ["plot_bregman_level_sets", "plot_gd_limit_vs_alpha"]
 
+FULL = 0.97
+"""Share of the column a full-width figure of this module takes.
+
+The inline backend saves figures with a tight bounding box padded by 0.1 in on each side, so a
+figure the whole :data:`~ssdlib.plotting.style.COLUMN_WIDTH` wide comes out at 681 px, wider
+than the 672 px column, and the page shrinks it; at this share it stays below 672 px.
+"""
+
 
 def plot_bregman_level_sets(divergences, titles, *, line=None, points=None, lim=1.0,
                             n_grid=241, rel_levels=(0.1, 0.25, 0.5, 1.0, 2.0, 4.0)):
@@ -54,7 +62,7 @@ def plot_bregman_level_sets(divergences, titles, *, line=None, points=None, lim=
     if points is not None and len(points) != len(divergences):
         raise ValueError("`points` must have one entry per divergence.")
     k = len(divergences)
-    width = min(k, 3) / 3  # panels a third of the column wide, three or fewer in a row
+    width = FULL * min(k, 3) / 3  # panels a third of the column wide, three or fewer in a row
     fig = column_figure(COLUMN_WIDTH * width / k + 0.6, fraction=width)  # square panels
     axes = np.atleast_1d(fig.subplots(1, k, sharex=True, sharey=True))
     g = np.linspace(-lim, lim, n_grid)
@@ -121,7 +129,7 @@ def plot_gd_limit_vs_alpha(alphas, betas, beta_l2, beta_l1, *, check_alphas=None
     if betas.shape != (alphas.size, b2.size) or b1.shape != b2.shape:
         raise ValueError("`betas` must have shape (len(alphas), D) and `beta_l1`, `beta_l2` "
                          "shape (D,).")
-    fig = column_figure(3.4)
+    fig = column_figure(3.4, fraction=FULL)
     ax0, ax1 = fig.subplots(1, 2)
 
     def dists(b):
