@@ -122,7 +122,10 @@ def browser():
             pytrace=False,
         )
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        # Playwright hides scroll bars by default; a reader sees them, and the layout test
+        # checks that wide equations show one
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                                      ignore_default_args=["--hide-scrollbars"])
         try:
             yield chromium
         finally:

@@ -54,3 +54,14 @@ def test_bad_sizes_are_rejected(kw, match):
         style.column_figure(3.0, **kw)
     with pytest.raises(ValueError, match="height"):
         style.column_figure(-1.0)
+
+
+def test_a_full_column_figure_is_saved_within_the_column():
+    fig = style.column_figure(2.5)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="line")
+    style.legend_below(fig)
+    assert 640 <= style.saved_width(fig) <= 672
+    wide = Figure(figsize=(6.9, 2.5))
+    wide.subplots().plot([0, 1])
+    assert any("672 px" in p for p in style.legibility_problems(wide))

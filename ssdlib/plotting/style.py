@@ -22,13 +22,15 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 __all__ = ["COLUMN_WIDTH", "DPI", "MIN_FONT_PT", "RC", "apply", "column_figure",
-           "legend_below", "legibility_problems"]
+           "legend_below", "legibility_problems", "saved_width"]
 
 DPI = 100
 """Dots per inch of the inline backend's PNG figures (one dot per CSS px on the page)."""
 
-COLUMN_WIDTH = 6.7
-"""Width of the text column in inches at :data:`DPI` (670 of its 672 CSS px)."""
+COLUMN_WIDTH = 6.6
+"""Width of a full-column figure in inches: 660 CSS px at :data:`DPI`, plus the 2 px margin
+that the inline backend's tight bounding box adds on each side (``savefig.pad_inches``), fits
+the 672 CSS px column."""
 
 MIN_FONT_PT = 7.0
 """Smallest font size in points: 7 pt at 100 dpi is 9.7 CSS px."""
@@ -36,6 +38,7 @@ MIN_FONT_PT = 7.0
 RC = {
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
+    "savefig.pad_inches": 0.02,
     "font.size": 9.5,
     "axes.titlesize": 10,
     "axes.labelsize": 9.5,
@@ -89,6 +92,15 @@ def legend_below(fig, handles=None, labels=None, *, ncols=None, **kwargs):
     return fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
 
 
+def saved_width(fig) -> int:
+    """Width in px of ``fig`` saved as the inline backend saves it (tight box, :data:`DPI`)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return int.from_bytes(buf.getvalue()[16:20], "big")
+
+
 def legibility_problems(fig):
     """What makes ``fig`` shrink on the page or its text too small (empty when none).
 
@@ -102,6 +114,9 @@ def legibility_problems(fig):
     width = fig.get_figwidth()
     if width > COLUMN_WIDTH + 1e-9:
         problems.append(f"figure {width:.2f} in wide, wider than the column ({COLUMN_WIDTH} in)")
+    saved = saved_width(fig)
+    if saved > 672:
+        problems.append(f"figure saved {saved} px wide, wider than the 672 px column")
     for text in fig.findobj(mpl.text.Text):
         if text.get_visible() and text.get_text().strip() and text.get_fontsize() < MIN_FONT_PT:
             problems.append(f"text {text.get_text()[:30]!r} at {text.get_fontsize():.1f} pt")
