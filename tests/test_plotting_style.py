@@ -62,6 +62,6 @@ def test_a_full_column_figure_is_saved_within_the_column():
     ax.plot([0, 1], [0, 1], label="line")
     style.legend_below(fig)
     assert 640 <= style.saved_width(fig) <= 672
-    wide = Figure(figsize=(6.9, 2.5))
+    wide = Figure(figsize=(7.5, 2.5), layout="constrained")
     wide.subplots().plot([0, 1])
     assert any("672 px" in p for p in style.legibility_problems(wide))
