@@ -187,7 +187,8 @@ def main():
         copy_tests(work, tests)
         write_config(cfg, work, [f for m in args.modules for f in files[m]], tests)
         alive = sorted(k for m in args.modules for f in files[m]
-                       for k, code in results(work, f).items() if code not in KILLED)
+                       for k, code in results(work, f).items()
+                       if code is not None and code not in KILLED)
         print(f"mutation: {len(alive)} mutants to check again", flush=True)
         if alive:
             run_mutmut(work, args.jobs, alive)
