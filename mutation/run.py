@@ -176,16 +176,16 @@ def main():
                          "about a tenth of them), for a quick estimate of the scores")
     ap.add_argument("--recheck", action="store_true",
                     help="copy the current tests into the work folder and run the mutants that "
-                         "were not killed in the last run again (after adding tests)")
+                         "survived the last run again (after adding tests to existing files)")
     args = ap.parse_args()
     files = {m: module_files(m) for m in args.modules}
     work = args.work.resolve()
     seconds = None
     if args.recheck:
         t0 = time.monotonic()
-        tests = select_tests(cfg)
-        copy_tests(work, tests)
-        write_config(cfg, work, [f for m in args.modules for f in files[m]], tests)
+        # the generated configuration is left as it is: mutmut forgets its results when it
+        # changes, so new test files need a full run
+        copy_tests(work, select_tests(cfg))
         alive = sorted(k for m in args.modules for f in files[m]
                        for k, code in results(work, f).items()
                        if code is not None and code not in KILLED)
