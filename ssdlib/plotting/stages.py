@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["figure1", "figure1_panel", "figure1_paper_panel", "gradient_stages"]
+from .style import COLUMN_WIDTH, column_figure, legend_below
+
+# Share of the column for the constrained figures: the inline backend's tight bounding box
+# adds about 0.1 in on each side, which a full-width figure would push past the column.
+_FRACTION = 0.96
+
+__all__ = ["figure1", "figure1_explore", "figure1_panel", "figure1_paper_panel",
+           "gradient_stages"]
 
 _STAGE_STYLE = dict(color="tab:red", linestyle="--", linewidth=1.0)
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -63,7 +70,8 @@ def _draw_panel(ax_primal, ax_dual, traj, *, legend=True, absolute=False):
                       frameon=False, handlelength=1.5)
 
 
-def figure1_panel(traj, *, title=None, absolute=False, legend=True, figsize=(6.4, 4.6)):
+def figure1_panel(traj, *, title=None, absolute=False, legend=True,
+                  figsize=(0.95 * COLUMN_WIDTH, 4.6)):
     """One panel of Figure 1 of the paper: primal (top) and dual (bottom) variables.
 
     Parameters
@@ -79,6 +87,7 @@ def figure1_panel(traj, *, title=None, absolute=False, legend=True, figsize=(6.4
     legend : bool
         Legends ``beta_1..beta_D`` and ``[grad Phi_t]_1..D`` right of the axes.
     figsize : tuple of float
+        At most the column's width (:data:`ssdlib.plotting.style.COLUMN_WIDTH`).
 
     Returns
     -------
@@ -121,13 +130,14 @@ def _mark_readings(ax_primal, ax_dual, readings):
     ax_primal.plot([], [], label="paper (read)", **_READ_STYLE)
 
 
-def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
+def figure1_paper_panel(traj, *, readings=None, title=None, height=4.6):
     """One panel of Figure 1 drawn as the paper draws it, with the values read off the paper.
 
     As the paper: "Primal Dynamics" on top, "Dual Dynamics" (the magnitudes
     ``|grad Phi_t(beta(t))| = u(t)``) below, red dashed lines at ``T0`` and ``T``
-    labelled at the bottom, legends inside the axes, no grid. The default size is the
-    width of the book's text column at 100 dpi (about 670 px with its margins).
+    labelled at the bottom, no grid. The figure is as wide as the book's text column
+    (:func:`ssdlib.plotting.style.column_figure`), with one legend below the axes, where
+    it covers no curve (the paper's legends sit inside the axes).
 
     Parameters
     ----------
@@ -139,7 +149,8 @@ def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
         the times of ``u_t``, ``beta_t``) and black triangles on the time axis (``T0``,
         ``T``).
     title : str, optional
-    figsize : tuple of float
+    height : float
+        Height in inches.
 
     Returns
     -------
@@ -147,18 +158,18 @@ def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
         Axes ``[primal, dual]``; the data lines come first in each axes, one per coordinate.
     """
     _check_traj(traj)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = column_figure(height, fraction=_FRACTION)
     ax_p, ax_d = fig.subplots(2, 1, sharex=True)
     D = traj.beta.shape[1]
     for i in range(D):
-        ax_p.plot(traj.t, traj.beta[:, i], color=f"C{i % 10}", lw=1.5, label=rf"$\beta_{i + 1}$")
-        ax_d.plot(traj.t, np.abs(traj.dual[:, i]), color=f"C{i % 10}", lw=1.5,
-                  label=rf"$|\nabla\Phi_t|_{i + 1}$")
+        ax_p.plot(traj.t, traj.beta[:, i], color=f"C{i % 10}", lw=1.5,
+                  label=rf"$\beta_{i + 1}$, $|\nabla\Phi_t|_{i + 1}$")
+        ax_d.plot(traj.t, np.abs(traj.dual[:, i]), color=f"C{i % 10}", lw=1.5)
     ax_p.set_title("Primal Dynamics", fontsize=10)
     ax_d.set_title("Dual Dynamics", fontsize=10)
-    ax_d.set_xlabel("t")
+    ax_d.set_xlabel("$t$")
     for ax in (ax_p, ax_d):
-        for name, value in (("T_0", traj.T0), ("T", traj.T)):
+        for name, value in (("$T_0$", traj.T0), ("$T$", traj.T)):
             if np.isfinite(value):
                 ax.axvline(value, color="red", ls="--", lw=1.4)
                 if ax is ax_d:
@@ -167,14 +178,13 @@ def figure1_paper_panel(traj, *, readings=None, title=None, figsize=(6.6, 4.4)):
                                 fontsize=9)
     if readings is not None:
         _mark_readings(ax_p, ax_d, readings)
-    ax_p.legend(loc="upper left", fontsize=8, ncol=2)
-    ax_d.legend(loc="upper left", fontsize=8)
+    legend_below(fig, *ax_p.get_legend_handles_labels(), ncols=3)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
-def figure1(trajs, *, absolute=False, figsize=None):
+def figure1(trajs, *, absolute=False, height=4.8):
     """Figure 1 of the paper: one column of primal/dual panels per trajectory.
 
     Parameters
@@ -184,14 +194,15 @@ def figure1(trajs, *, absolute=False, figsize=None):
         ``eps = 0.01`` (panels (a) and (b) of the paper).
     absolute : bool
         As in :func:`figure1_panel`.
-    figsize : tuple of float, optional
+    height : float
+        Height in inches; the width is that of the book's text column.
 
     Returns
     -------
     matplotlib.figure.Figure
         A ``2 x len(trajs)`` grid of axes; column ``k`` shows ``trajs[k]``,
-        titled "(a) eps = ...", "(b) eps = ...", ...; the legends are drawn
-        once, right of the last column.
+        titled "(a) eps = ...", "(b) eps = ...", ...; one legend of the
+        coordinates' colours below the axes.
     """
     trajs = list(trajs)
     if not trajs:
@@ -199,19 +210,21 @@ def figure1(trajs, *, absolute=False, figsize=None):
     for tr in trajs:
         _check_traj(tr)
     K = len(trajs)
-    fig = Figure(figsize=figsize or (4.2 * K + 1.4, 4.8), layout="constrained")
+    fig = column_figure(height, fraction=_FRACTION)
     axes = fig.subplots(2, K, sharex="col", squeeze=False)
     for k, tr in enumerate(trajs):
-        _draw_panel(axes[0, k], axes[1, k], tr, legend=k == K - 1, absolute=absolute)
+        _draw_panel(axes[0, k], axes[1, k], tr, legend=False, absolute=absolute)
         axes[0, k].set_title(f"({chr(97 + k)}) ε = {tr.eps:g}: primal", fontsize=10)
         axes[1, k].set_title("dual", fontsize=10)
         if k:
             axes[0, k].set_ylabel("")
             axes[1, k].set_ylabel("")
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    legend_below(fig, handles, [f"$i = {i + 1}$" for i in range(len(handles))], ncols=5)
     return fig
 
 
-def gradient_stages(traj, *, figsize=(6.4, 4.6)):
+def gradient_stages(traj, *, figsize=(0.95 * COLUMN_WIDTH, 4.6)):
     """The gradient magnitudes that define the three stages (Props. 3.5 and 3.7).
 
     Parameters
@@ -255,3 +268,37 @@ def gradient_stages(traj, *, figsize=(6.4, 4.6)):
     ax_v.legend(loc="center left", bbox_to_anchor=(1.06, 0.5), fontsize=8, frameon=False)
     fig.suptitle(rf"Stage-defining gradients, $\varepsilon = {traj.eps:g}$", fontsize=11)
     return fig
+
+
+def figure1_explore(problem, eps=0.002, alpha=0.1, *, flows=None, t_eval=None):
+    """One signed Figure-1 panel of ``problem`` at ``eps`` and ``alpha``: the chapter's widget.
+
+    The title gives both values and says whether Assumption 3.3 of the paper holds there.
+
+    Parameters
+    ----------
+    problem : Problem
+        A block problem (Assumption 3.2).
+    eps, alpha : float
+        The smoothing constant (``eps >= 0``) and the initial scale (``alpha > 0``).
+    flows : dict, optional
+        ``(alpha, eps) -> Trajectory`` computed beforehand (``ssdlib.stages.flow_grid``); a pair
+        not in it is integrated here.
+    t_eval : array_like, optional
+        Times of a flow integrated here (default: 241 points on ``[0, 1.2]``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        As :func:`figure1_panel` without legend.
+    """
+    from ..flow import simulate
+    from ..problem import check_assumptions
+
+    tr = (flows or {}).get((alpha, eps))
+    if tr is None:
+        t = np.linspace(0.0, 1.2, 241) if t_eval is None else t_eval
+        tr = simulate(problem, alpha, eps, t_eval=t)
+    holds = check_assumptions(problem, alpha, eps).a33
+    return figure1_panel(tr, legend=False, title=f"ε = {eps:.3g}, α = {alpha:.3g} "
+                         f"(Assumption 3.3 {'holds' if holds else 'fails'})")
