@@ -118,3 +118,8 @@ def test_final_iterate_says_what_the_numbers_are():
         st.final_iterate(ONE, "gd", 0.5, 0.1, -1.0)
     with pytest.raises(ValueError, match=r"`eta` must be > 0 \(the learning rate\)"):
         st.final_iterate(ONE, "gd", 0.5, -0.1, 1.0)
+
+
+def test_steepest_flow_rejects_negative_output_times_itself():
+    with pytest.raises(ValueError, match="`t_eval` must be finite, >= 0"):
+        st.steepest_flow(ONE, 0.5, 2.0, t_eval=[-1.0, 0.5])
