@@ -8,16 +8,22 @@ between the discrete algorithm, eq. (15), and its flow, eq. (16).
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from ..problem import assumption_3_3_bounds
+from ..problem import assumption_3_3_bounds, check_assumptions
+from ..flow import sign_descent, sign_flow_hitting_times, simulate
+from .style import column_figure, legend_below
 
 __all__ = [
+    "EXPLORE_RANGES",
+    "flow_explorer",
     "plot_assumption_region",
     "plot_discretisation",
     "plot_flow_and_discrete",
     "plot_gram_blocks",
 ]
+
+EXPLORE_RANGES = {"eps": (1e-4, 1.0), "alpha": (10**-2.5, 1.0)}
+"""Ranges of the chapter's sliders for :func:`flow_explorer` (both on a log scale)."""
 
 
 def plot_gram_blocks(problem):
@@ -40,16 +46,16 @@ def plot_gram_blocks(problem):
     Gp = G[np.ix_(perm, perm)]
     vmax = float(np.abs(G).max())
     D = problem.D
-    fig = Figure(figsize=(7.6, 3.5), layout="constrained")
+    fig = column_figure(3.0)
     axes = fig.subplots(1, 2)
     for ax, M, labels, title in (
         (axes[0], G, np.arange(D), r"$|X^\top X|$, columns as given"),
         (axes[1], Gp, perm, r"columns permuted into blocks"),
     ):
         im = ax.imshow(np.abs(M), cmap="Blues", vmin=0, vmax=vmax)
-        ax.set_xticks(np.arange(D), [str(i) for i in labels], fontsize=8)
-        ax.set_yticks(np.arange(D), [str(i) for i in labels], fontsize=8)
-        ax.set_title(title, fontsize=10)
+        ax.set_xticks(np.arange(D), [str(i) for i in labels])
+        ax.set_yticks(np.arange(D), [str(i) for i in labels])
+        ax.set_title(title)
         ax.set_xlabel("column")
     axes[0].set_ylabel("column")
     edge = -0.5
@@ -91,7 +97,7 @@ def plot_assumption_region(problem, *, alpha_range=(1e-3, 1.0), eps_range=(1e-4,
     a_hi = float(alpha_hi.min())
     m = float(xy.min())
     a = np.geomspace(*alpha_range, n)
-    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
+    fig = column_figure(4.0)
     ax = fig.subplots()
     upper = np.minimum(e_max, 4 * a * m / 9)
     ok = a <= a_hi
@@ -104,14 +110,14 @@ def plot_assumption_region(problem, *, alpha_range=(1e-3, 1.0), eps_range=(1e-4,
     for pa, pe, lab in points:
         ax.plot(pa, pe, "o", color="k", ms=5, zorder=5)
         ax.annotate(lab, (pa, pe), textcoords="offset points", xytext=(-6, -3),
-                    ha="right", fontsize=8)
+                    ha="right")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(*alpha_range)
     ax.set_ylim(*eps_range)
     ax.set_xlabel(r"initialisation scale $\alpha$")
     ax.set_ylabel(r"stability constant $\varepsilon$")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    legend_below(fig, ncols=2, frameon=False)  # below the axes: over no line or region
     return fig
 
 
@@ -126,6 +132,8 @@ def _draw_beta(ax, flow, run=None, *, every=1):
     ax.axhline(0, color="0.8", lw=0.6, zorder=0)
     ax.set_xlabel("$t$")
     ax.set_ylabel(r"$\beta_i(t)$")
+    # short tick labels for tiny beta (large eps, small alpha): the axes have a fixed position
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
 
 
 def plot_flow_and_discrete(flow, run=None, *, every=1, title=None):
@@ -147,13 +155,52 @@ def plot_flow_and_discrete(flow, run=None, *, every=1, title=None):
         One axes with ``D`` lines for the flow and ``D`` marker lines for the run.
     """
     # no layout engine: this function backs an interactive widget and must redraw fast
-    fig = Figure(figsize=(6.0, 3.4))
-    ax = fig.add_axes((0.11, 0.15, 0.86, 0.75))
+    fig = column_figure(3.4, layout=None)
+    ax = fig.add_axes((0.1, 0.15, 0.87, 0.75))
     _draw_beta(ax, flow, run, every=every)
     if title is not None:
         # an explicit y skips Matplotlib's automatic title placement (a third of the draw time)
-        ax.set_title(title, fontsize=10, y=1.01)
+        ax.set_title(title, y=1.01)
     return fig
+
+
+def flow_explorer(problem, *, eta=0.01):
+    """The redraw that the chapter's ``eps`` and ``alpha`` sliders call.
+
+    Parameters
+    ----------
+    problem : Problem
+        Data satisfying Assumption 3.2 (the chapter uses the Figure-2 data, ``N = 1``,
+        ``D = 2``).
+    eta : float, keyword-only
+        Step size of the discrete algorithm, ``> 0``.
+
+    Returns
+    -------
+    callable
+        ``explore(eps=0.01, alpha=0.1)``: solves the flow (eq. 16, loose tolerance
+        ``rtol = 1e-6``, enough for a picture) and runs the algorithm (eq. 15) with step
+        ``eta`` over 1.5 times the time at which sign flow (``eps = 0``) interpolates, and
+        returns :func:`plot_flow_and_discrete` of both (60 markers or fewer), titled with
+        ``eps``, ``alpha``, ``eta`` and whether Assumption 3.3 holds there.
+        :data:`EXPLORE_RANGES` holds the ranges of the chapter's sliders.
+    """
+    if problem.blocks is None:
+        raise ValueError("`problem` must satisfy Assumption 3.2 (problem.blocks is None).")
+    if not eta > 0:
+        raise ValueError("`eta` must be a positive step size.")
+
+    def explore(eps=0.01, alpha=0.1):
+        t_end = 1.5 * float(sign_flow_hitting_times(problem, alpha).max())
+        flow = simulate(problem, alpha, eps, t_eval=np.linspace(0, t_end, 101), rtol=1e-6,
+                        atol=1e-9)
+        run = sign_descent(problem, alpha, eps, eta, int(np.ceil(t_end / eta)))
+        ok = "holds" if check_assumptions(problem, alpha, eps).a33 else "fails"
+        title = (rf"$\varepsilon = {eps:.3g}$, $\alpha = {alpha:.3g}$, $\eta = {eta:g}$ "
+                 f"(Assumption 3.3 {ok})")
+        return plot_flow_and_discrete(flow, run, every=max(1, run.t.size // 60), title=title)
+
+    return explore
 
 
 def plot_discretisation(etas, errors, flow, runs, *, fit=None, labels=None,
@@ -189,7 +236,7 @@ def plot_discretisation(etas, errors, flow, runs, *, fit=None, labels=None,
         raise ValueError("`errors` must have shape (len(etas),) or (S, len(etas)).")
     if fit is not None and np.ndim(fit[0]) == 0:
         fit = [fit]
-    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    fig = column_figure(3.6)
     ax0, ax1 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
     for k, err in enumerate(errors):
         lab = series_labels[k] if series_labels is not None else "measured"
@@ -200,8 +247,8 @@ def plot_discretisation(etas, errors, flow, runs, *, fit=None, labels=None,
                        label=f"fit: slope {slope:.3f}")
     ax0.set_xlabel(r"step size $\eta$")
     ax0.set_ylabel(r"$\max_t \|\beta_\eta(t) - \beta(t)\|_\infty$")
-    ax0.legend(frameon=False, fontsize=8)
-    ax0.set_title("distance to the flow", fontsize=10)
+    ax0.legend(frameon=False, loc="upper left")  # the errors rise to the right: empty there
+    ax0.set_title("distance to the flow")
     D = flow.beta.shape[1]
     for i in range(D):
         ax1.plot(flow.t, flow.beta[:, i], "-", color=f"C{i % 10}", lw=1.3)
@@ -215,6 +262,7 @@ def plot_discretisation(etas, errors, flow, runs, *, fit=None, labels=None,
     ax1.axhline(0, color="0.8", lw=0.6, zorder=0)
     ax1.set_xlabel("$t$")
     ax1.set_ylabel(r"$\beta_i(t)$")
-    ax1.legend(frameon=False, fontsize=8, title="lines: flow", title_fontsize=8, loc="best")
-    ax1.set_title("trajectories", fontsize=10)
+    # every beta_i starts at 0 and moves slowly at first: the upper left corner is empty
+    ax1.legend(frameon=False, title="lines: flow", loc="upper left")
+    ax1.set_title("trajectories")
     return fig
