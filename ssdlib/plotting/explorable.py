@@ -48,7 +48,7 @@ _STYLE = """<style>
 .explorable .explorable-controls { display: flex; flex-wrap: wrap; gap: 0.4em 1.5em;
   align-items: center; margin-top: 0.4em; font-size: 0.95em; }
 .explorable label { display: flex; align-items: center; gap: 0.5em; }
-.explorable input[type=range] { width: min(16em, 60vw); }
+.explorable input[type=range] { width: min(11em, 55vw); }
 .explorable output { font-variant-numeric: tabular-nums; min-width: 4.5em; }
 </style>"""
 
