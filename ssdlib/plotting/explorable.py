@@ -43,7 +43,9 @@ _SCRIPT = """<script>(function () {
 })();</script>"""
 
 _STYLE = """<style>
-.explorable { margin: 1em 0; }
+.explorable { margin: 1em 0; padding: 0; }
+.explorable .explorable-control { display: inline-flex; align-items: center; gap: 0.5em;
+  white-space: nowrap; }
 .explorable img { display: block; height: auto; max-width: 100%%; }
 .explorable .explorable-controls { display: flex; flex-wrap: wrap; gap: 0.4em 1.5em;
   align-items: center; margin-top: 0.4em; font-size: 0.95em; }
@@ -96,12 +98,12 @@ class Explorable:
         for a, name in enumerate(self.names):
             i = self.default[a]
             controls.append(
-                f'<label>{html.escape(self.labels[a])} '
+                f'<span class="explorable-control"><label>{html.escape(self.labels[a])} '
                 f'<input type="range" min="0" max="{len(self.values[a]) - 1}" step="1" '
                 f'value="{i}" data-name="{html.escape(name)}" '
                 f'aria-label="{html.escape(name)}" '
                 f'aria-valuetext="{html.escape(self.texts[a][i])}"></label>'
-                f'<output aria-live="polite">{html.escape(self.texts[a][i])}</output>'
+                f'<output aria-live="polite">{html.escape(self.texts[a][i])}</output></span>'
             )
         body = (
             f'<figure class="explorable" id="{uid}">'
