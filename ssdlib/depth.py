@@ -181,13 +181,19 @@ class DepthFlowCache:
     depths : sequence of int
     n : int, optional
         Output times per flow (default 801).
+
+    Attributes
+    ----------
+    problem : Problem
+    eps : ndarray, shape (E,)
+    depths : list of int
     """
 
     def __init__(self, problem, alpha, eps, depths, *, n=801):
         eps = np.atleast_1d(np.asarray(eps, dtype=float))
         if eps.ndim != 1 or np.any(~np.isfinite(eps)) or np.any(eps <= 0):
             raise ValueError("`eps` must be a 1-D array of finite values > 0.")
-        self.eps = eps
+        self.problem, self.eps = problem, eps
         self.depths = [_check_depth(H) for H in depths]
         self._flows = {}
         for H in self.depths:

@@ -93,6 +93,7 @@ def test_flow_cache_looks_up_every_slider_value():
     plane = Problem.random_blocks([2], seed=3)
     eps = 10.0 ** np.arange(-2, -0.99, 0.5)
     cache = DepthFlowCache(plane, 0.2, eps, [2, 4], n=51)
+    assert cache.problem is plane and cache.depths == [2, 4]
     for H in (2, 4):
         for x in np.arange(-2, -0.99, 0.5):  # what a FloatLogSlider hands back
             tr = cache.flow(H, 10.0**x)

@@ -8,7 +8,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ssdlib import Problem, min_E_solution, simulate
+from ssdlib.depth import DepthFlowCache
+from ssdlib.interpolators import min_l1_solution
 from ssdlib.plotting import (
+    depth_explorer,
     plot_depth_dual_check,
     plot_depth_explorer,
     plot_depth_limit,
@@ -119,6 +122,8 @@ def test_v_orders_data_and_layout():
     assert ok.sum() == 3
     np.testing.assert_allclose(ln.get_xdata(), eps[ok])
     np.testing.assert_allclose(ln.get_ydata(), eps[ok] * (np.log(0.1) + 0.2 / eps[ok]))
+    lo, hi = c.get_xlim()  # panel (c) spans the points it has, not the underflowed eps
+    assert eps[0] < lo < eps[ok][0] and eps[-1] < hi < 1.5 * eps[-1]
     fig2 = plot_v_orders(eps, [3, 4], v_T0[1:], v_inf[1:], 0.1)
     assert len(fig2.axes) == 2
     with pytest.raises(ValueError, match="shape"):
@@ -181,6 +186,40 @@ def test_explorer_path_and_validation(problem, flows):
     np.testing.assert_array_equal(dual2.get_ydata(), tr.dual[:, 1])
     with pytest.raises(ValueError, match="N = 1 and D = 2"):
         plot_depth_explorer(flows[0])
+
+
+def test_explorer_callback_at_the_sliders_extremes():
+    """The widget's callback on the ends of both sliders: depth 2 and 6, eps 10^-3 and 10^-1."""
+    from ssdlib.plotting.style import legibility_problems, saved_width
+
+    plane = Problem.random_blocks([2], seed=3)
+    ends = 10.0 ** np.array([-3.0, -1.0])  # FloatLogSlider(min=-3, max=-1), as the chapter
+    cache = DepthFlowCache(plane, 0.2, ends, [2, 6], n=101)
+    explore = depth_explorer(cache)
+    l1 = min_l1_solution(plane)
+    for H in (2, 6):
+        for eps in ends:
+            fig = explore(H, eps)
+            tr = cache.flow(H, eps)
+            a, b = fig.axes
+            assert a.get_title() == f"(a) H = {H}, " + r"$\varepsilon$" + f" = {eps:.3g}"
+            path = _by_label(a, "flow")
+            np.testing.assert_array_equal(path.get_xdata(), tr.beta[:, 0])
+            np.testing.assert_array_equal(path.get_ydata(), tr.beta[:, 1])
+            np.testing.assert_allclose(_by_label(a, "min E (23)").get_xydata()[0],
+                                       min_E_solution(plane, tr))
+            np.testing.assert_allclose(_by_label(a, r"min $\ell_1$").get_xydata()[0], l1)
+            # the limit: on the solution line, and the flow got there
+            assert abs(plane.X[0] @ tr.beta_inf - plane.y[0]) < 1e-6
+            assert legibility_problems(fig) == []
+            # one legend, below the panels; the frame fits the 656 px that a captioned figure
+            # leaves it on the page (saved as the inline backend and `explorable` save)
+            assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+            assert saved_width(fig) <= 672 - 16
+    with pytest.raises(KeyError, match="no cached flow"):
+        explore(4, 0.01)
+    with pytest.raises(KeyError, match="no cached flow"):
+        explore(2, 0.5)
 
 
 def test_dual_check_default_is_the_papers_map(flows):

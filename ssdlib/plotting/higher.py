@@ -16,9 +16,12 @@ from matplotlib import colormaps
 from ..claims import _Markdown
 from ..depth import dual_rhs, paper_mirror_map, paper_rate_fit
 from ..fits import loglog_slope
+from ..interpolators import min_l1_solution
+from ..mirror import min_E_solution
 from .style import column_figure, legend_below
 
 __all__ = [
+    "depth_explorer",
     "plot_depth_dual_check",
     "plot_depth_explorer",
     "plot_depth_limit",
@@ -160,7 +163,8 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
     ``T0`` (its largest value on ``[T0, inf)``) with the fitted log-log slope and a reference
     slope ``1/(H-1)``. Panel (b): the limit ``v_inf`` for ``H >= 3`` with reference slope
     ``1/(H-2)`` and the paper's slope 1 (grey). Panel (c), below, when depth 2 is present:
-    ``eps * log(alpha / v_inf)`` for ``H = 2``, flat when ``v_inf ~ alpha exp(-c / eps)``.
+    ``eps * log(alpha / v_inf)`` for ``H = 2``, flat when ``v_inf ~ alpha exp(-c / eps)``,
+    over the values of ``eps`` at which ``v_inf`` has not underflowed to 0.
 
     Parameters
     ----------
@@ -226,7 +230,8 @@ def plot_v_orders(eps, depths, v_T0, v_inf, alpha, *, h2_limit=None):
                             label=r"$\varepsilon\to 0$: $\min_i |x_i| S^0_i$")
             top = max(top, h2_limit)
         axes[2].set_ylim(0, 1.3 * top if top > 0 else 1.0)
-        axes[2].set_xlim(eps[0] / 1.2, eps[-1] * 1.2)  # the end markers stay whole
+        if ok.any():  # the eps without underflow, with a margin: the end markers stay whole
+            axes[2].set_xlim(eps[ok].min() / 1.3, eps[ok].max() * 1.3)
         axes[2].set_title(r"(c) $H = 2$: $\varepsilon\log(\alpha/v^\infty)$", fontsize=10)
         axes[2].set_xlabel(r"$\varepsilon$")
         axes[2].legend(fontsize=7, loc="lower left")  # the curve is flat, well above
@@ -359,7 +364,7 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
     Panel (a): the path of ``beta(t)`` in the plane, the solution line ``x . beta = y``, the
     limit (filled circle), and optionally the minimiser of ``E`` (23) (diamond) and the min-l1
     solution (cross). Panel (b): ``beta_i(t)`` (solid) and the dual variable
-    ``sgn(beta_i) u_i(t)`` (dashed) against ``t``.
+    ``sgn(beta_i) u_i(t)`` (dashed) against ``t``. One legend below both panels.
 
     Parameters
     ----------
@@ -375,7 +380,9 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
     if pb.X.shape != (1, 2):
         raise ValueError("`traj` must come from a problem with N = 1 and D = 2.")
     x, y = pb.X[0], pb.y[0]
-    fig = column_figure(3.2)
+    # the HTML book shows it with sliders inside a captioned figure, 16 px narrower than the
+    # column: 95 % of the column's width keeps it from being shrunk there
+    fig = column_figure(3.7, fraction=0.95)
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     pts = [traj.beta, traj.beta_inf[None]]
     for extra in (beta_E, beta_l1):
@@ -399,7 +406,6 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
     ax.set_ylim(*yl)
     ax.set_xlabel(r"$\beta_1$")
     ax.set_ylabel(r"$\beta_2$")
-    ax.legend(fontsize=7, loc="best")
     ax.set_title(f"(a) H = {traj.depth}, " + r"$\varepsilon$" + f" = {traj.eps:.3g}",
                  fontsize=10)
     for i in range(2):
@@ -412,8 +418,36 @@ def plot_depth_explorer(traj, *, beta_E=None, beta_l1=None):
         bx.set_xlim(0, min(traj.t[-1], 1.25 * traj.t_converged))
     bx.set_xlabel("t")
     bx.set_title(r"(b) primal (solid) and dual $\mathrm{sgn}(\beta)u$ (dashed)", fontsize=10)
-    bx.legend(fontsize=7, ncol=2, loc="best")
+    # one legend below both panels: over no data, and in the same place for every depth and
+    # eps (the frames of the HTML book's sliders)
+    legend_below(fig, ncols=5)
     return fig
+
+
+def depth_explorer(cache):
+    """The redraw that the chapter's depth and ``eps`` sliders call.
+
+    Parameters
+    ----------
+    cache : DepthFlowCache
+        Flows on a problem with ``N = 1``, ``D = 2`` (:class:`ssdlib.depth.DepthFlowCache`).
+
+    Returns
+    -------
+    callable
+        ``explore(depth=4, eps=0.01)``: looks the flow of that depth and ``eps`` up in
+        ``cache``, computes the minimiser of ``E`` (23) for it (:func:`ssdlib.min_E_solution`)
+        and returns :func:`plot_depth_explorer` of the flow with that minimiser and the
+        min-l1 solution of ``cache.problem`` (computed once). It raises ``KeyError`` for a
+        depth or ``eps`` the cache does not hold.
+    """
+    beta_l1 = min_l1_solution(cache.problem)
+
+    def explore(depth=4, eps=0.01):
+        tr = cache.flow(depth, eps)
+        return plot_depth_explorer(tr, beta_E=min_E_solution(cache.problem, tr), beta_l1=beta_l1)
+
+    return explore
 
 
 def markdown_table(rows, header):
