@@ -6,12 +6,15 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from ssdlib import Problem, kkt_Delta, min_E_solution, simulate
+from ssdlib import Problem, check_assumptions, instances, kkt_Delta, min_E_solution, simulate
 from ssdlib.bounds import kkt_bounds_block, kkt_bounds_leading
+from ssdlib.plotting import style
 from ssdlib.plotting.kkt import (
+    FIGURE2_T,
     plot_corollary_3_12,
     plot_delta_map,
     plot_E_against_eps,
+    plot_figure2_for_eps,
     plot_figure3_pair,
     plot_kkt_bounds,
     plot_trajectories_2d,
@@ -53,6 +56,7 @@ def test_trajectories_2d_lines_are_the_trajectories(problem, trajs):
     assert len(star) == 1
     np.testing.assert_allclose([star[0].get_xdata()[0], star[0].get_ydata()[0]], pt)
     assert len(ax.get_legend().get_texts()) == len(trajs) + 2
+    assert style.legibility_problems(fig) == []
 
 
 def test_trajectories_2d_one_min_E_point_per_run(problem, trajs):
@@ -88,6 +92,10 @@ def test_kkt_bounds_lines_carry_the_data(problem, trajs):
     np.testing.assert_array_equal(lines[4].get_ydata(), lm)
     assert lines[5].get_ydata()[0] == 0.4  # the sign-flow square at eps = 0
     assert np.all(mm <= Delta) and np.all(Delta <= mp)
+    # one legend below the axes (over no curve), all entries in it
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1
+    assert len(fig.legends[0].get_texts()) == 6
+    assert style.legibility_problems(fig) == []
 
 
 def test_kkt_bounds_on_a_finer_grid():
@@ -111,6 +119,7 @@ def test_E_against_eps():
     assert len(lines) == 2
     np.testing.assert_array_equal(lines[0].get_ydata(), [4.0, 3.0, 2.0, 1.0])
     np.testing.assert_array_equal(lines[1].get_xdata(), eps)
+    assert style.legibility_problems(fig) == []
 
 
 def test_v_inf_decay_skips_underflow():
@@ -121,6 +130,7 @@ def test_v_inf_decay_skips_underflow():
     assert len(lines) == 4
     np.testing.assert_allclose(lines[0].get_ydata(), np.log(v[:, 0]))
     np.testing.assert_allclose(lines[1].get_xdata(), 1 / eps[1:])
+    assert style.legibility_problems(fig) == []
     with pytest.raises(ValueError, match="shape"):
         plot_v_inf_decay(eps, v[:2])
 
@@ -138,6 +148,8 @@ def test_delta_map_panels_and_contour():
     np.testing.assert_allclose(ax.collections[0].get_array().reshape(A.shape), delta)
     assert len(ax.collections) >= 2  # mesh and admissibility contour
     assert plot_delta_map(al, ep, delta, adm).axes.__len__() == 2
+    assert style.legibility_problems(fig) == []
+    assert style.legibility_problems(plot_delta_map(al, ep, delta, adm)) == []
     with pytest.raises(ValueError, match="shape"):
         plot_delta_map(al, ep, delta.T, adm)
 
@@ -149,6 +161,8 @@ def test_corollary_3_12():
     assert len(lines) == 3
     np.testing.assert_array_equal(lines[2].get_ydata(), np.linspace(1.3, 1.2, 5))
     assert fig.axes[0].get_xscale() == "log"
+    assert fig.axes[0].get_legend() is None and len(fig.legends[0].get_texts()) == 4
+    assert style.legibility_problems(fig) == []
 
 
 def test_trajectories_2d_paper_look_and_readings(problem, trajs):
@@ -189,5 +203,31 @@ def test_figure3_pair_draws_both_conventions():
     np.testing.assert_array_equal(right.get_lines()[0].get_ydata(), E_th)
     np.testing.assert_array_equal(right.get_lines()[1].get_ydata(), E_min)
     assert [left.get_title(), right.get_title()] == ["a", "b"]
+    assert style.legibility_problems(fig) == []
     with pytest.raises(ValueError, match="length of `eps`"):
         plot_figure3_pair(eps, E_paper[:3], E_th, E_min)
+
+
+# The chapter's slider: eps from 10**-3.3 to 10**-1.3 (FloatLogSlider), alpha fixed at 0.1.
+SLIDER_EPS = (10**-3.3, 10**-1.3)
+
+
+@pytest.mark.parametrize("eps", SLIDER_EPS)
+def test_figure2_slider_callback_at_its_extreme_values(eps):
+    problem = instances.figure2_admissible_instance().problem
+    fig = plot_figure2_for_eps(problem, eps, ALPHA)
+    ax = fig.axes[0]
+    traj = ax.get_lines()[0]
+    start = [traj.get_xdata()[0], traj.get_ydata()[0]]
+    np.testing.assert_allclose(start, 0.0, atol=1e-15)  # beta(0) = 0
+    assert traj.get_xdata().size == FIGURE2_T.size
+    end = np.array([traj.get_xdata()[-1], traj.get_ydata()[-1]])
+    np.testing.assert_allclose(problem.X[0] @ end, problem.y[0], atol=1e-5)  # on the line
+    star = [ln for ln in ax.get_lines() if ln.get_marker() == "*"][0]
+    tr = simulate(problem, ALPHA, eps, t_eval=FIGURE2_T, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose([star.get_xdata()[0], star.get_ydata()[0]],
+                               min_E_solution(problem, tr))
+    label = ax.get_legend().get_texts()[0].get_text()
+    assert label.startswith(f"ε = {eps:.4g}")
+    assert ("outside Assumption 3.3" in label) != check_assumptions(problem, ALPHA, eps).a33
+    assert style.legibility_problems(fig) == []

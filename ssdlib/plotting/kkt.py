@@ -4,7 +4,9 @@ Each function draws one figure of the chapter "The limit as an approximate KKT p
 a new :class:`matplotlib.figure.Figure` (built without ``matplotlib.pyplot``, so nothing is
 shown twice in a notebook and no global state is kept). Regenerated figures of the paper
 (Wang and Klabjan, UAI 2025): :func:`plot_trajectories_2d` (Figure 2) and
-:func:`plot_E_against_eps` and :func:`plot_figure3_pair` (Figure 3).
+:func:`plot_E_against_eps` and :func:`plot_figure3_pair` (Figure 3). :func:`plot_figure2_for_eps`
+runs the flow for one ``eps`` and draws it: the figure of the chapter's slider. Every figure is
+at most the text column wide (:mod:`ssdlib.plotting.style`), with its legend over no data.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..flow import simulate
+from ..mirror import min_E_solution
+from ..problem import check_assumptions
+from .style import COLUMN_WIDTH, legend_below
 __all__ = [
     "plot_E_against_eps",
     "plot_corollary_3_12",
     "plot_delta_map",
+    "plot_figure2_for_eps",
     "plot_figure3_pair",
     "plot_kkt_bounds",
     "plot_trajectories_2d",
@@ -150,8 +157,43 @@ def plot_trajectories_2d(problem, trajs, min_E_points=None, *, labels=None, cmap
     return fig
 
 
+FIGURE2_T = np.linspace(0.0, 1.0, 120)
+"""Output times of :func:`plot_figure2_for_eps` (the flows of Figure 2 converge before 1)."""
+
+
+def plot_figure2_for_eps(problem, eps, alpha, *, t_eval=FIGURE2_T):
+    r"""Figure 2 of the paper for one :math:`\varepsilon`: run the flow, then draw it.
+
+    One pass of the flow on the output grid ``t_eval`` at a loose tolerance (``rtol=1e-7``,
+    fast enough for a slider), the minimiser of :math:`E` for that run, and
+    :func:`plot_trajectories_2d`. The legend says when ``(alpha, eps)`` lies outside
+    Assumption 3.3.
+
+    Parameters
+    ----------
+    problem : ssdlib.Problem
+        An instance with ``N = 1`` and ``D = 2``.
+    eps : float
+        Stability constant, ``> 0``.
+    alpha : float
+        Initialisation scale, ``> 0``.
+    t_eval : array_like, shape (T,)
+        Output times of the flow.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        As :func:`plot_trajectories_2d`, with one trajectory.
+    """
+    tr = simulate(problem, alpha, eps, t_eval=t_eval, rtol=1e-7, atol=1e-9)
+    inside = check_assumptions(problem, alpha, eps).a33
+    label = f"ε = {eps:.4g}" + ("" if inside else " (outside Assumption 3.3)")
+    return plot_trajectories_2d(problem, [tr], min_E_solution(problem, tr), labels=[label])
+
+
 def plot_kkt_bounds(eps, Delta, M_plus, M_minus, *, eps_bounds=None, M_plus_lead=None,
-                    M_minus_lead=None, repaired=None, Delta_sign_flow=None, figsize=(6.4, 4.0)):
+                    M_minus_lead=None, repaired=None, Delta_sign_flow=None,
+                    figsize=(COLUMN_WIDTH, 4.6)):
     r"""Theorem 3.9: the signed KKT error :math:`\Delta(\varepsilon)` between its bounds.
 
     Parameters
@@ -177,7 +219,7 @@ def plot_kkt_bounds(eps, Delta, M_plus, M_minus, *, eps_bounds=None, M_plus_lead
     -------
     matplotlib.figure.Figure
         One axes; the first line holds ``(eps, Delta)``, then ``M_plus``, ``M_minus`` and the
-        optional lines in the order of the arguments.
+        optional lines in the order of the arguments. The legend is below the axes.
     """
     eps = _vec("eps", eps)
     (Delta,) = _same_length("eps", eps, Delta=Delta).values()
@@ -207,7 +249,7 @@ def plot_kkt_bounds(eps, Delta, M_plus, M_minus, *, eps_bounds=None, M_plus_lead
     ax.set_ylabel(r"signed KKT error $\Delta$ and its bounds")
     ax.set_xlim(left=-0.02 * max(eps.max(), eb.max()))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    legend_below(fig, ncols=3)  # below the axes: over no curve and no shading
     return fig
 
 
@@ -340,7 +382,8 @@ def plot_v_inf_decay(eps, v_inf, labels=None, *, fit=None, figsize=(5.6, 3.6)):
     return fig
 
 
-def plot_delta_map(alpha, eps, delta, admissible, position=None, *, figsize=(10.0, 4.0)):
+def plot_delta_map(alpha, eps, delta, admissible, position=None, *,
+                   figsize=(COLUMN_WIDTH, 3.3)):
     r"""The KKT error over a grid of :math:`(\alpha, \varepsilon)`, with Assumption 3.3 outlined.
 
     Parameters
@@ -376,10 +419,10 @@ def plot_delta_map(alpha, eps, delta, admissible, position=None, *, figsize=(10.
         position = np.asarray(position, dtype=float)
         if position.shape != shape:
             raise ValueError(f"`position` must have shape {shape}.")
-        panels.append((position, r"$(\Delta - M_-)/(M_+ - M_-)$ (red/magenta: outside)",
+        panels.append((position, "$(\\Delta - M_-)/(M_+ - M_-)$\n(red, magenta: outside)",
                        colormaps["cividis"].with_extremes(under="red", over="magenta"),
                        Normalize(0.0, 1.0)))
-    fig = Figure(figsize=figsize if position is not None else (figsize[0] / 2 + 0.6,
+    fig = Figure(figsize=figsize if position is not None else (figsize[0] / 2 + 0.4,
                                                                 figsize[1]),
                  layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -392,18 +435,18 @@ def plot_delta_map(alpha, eps, delta, admissible, position=None, *, figsize=(10.
                        linewidths=2.0)
         if admissible.any():
             ax.text(np.exp(np.log(A[admissible]).mean()), np.exp(np.log(E[admissible]).mean()),
-                    "Assumption 3.3", color="k", ha="center", va="center", fontsize=9,
+                    "Assumption 3.3", color="k", ha="center", va="center", fontsize=8,
                     bbox=dict(facecolor="w", alpha=0.75, lw=0, boxstyle="round"))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"initialisation scale $\alpha$")
-        ax.set_ylabel(r"stability constant $\varepsilon$")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9.5)
+    axes[0].set_ylabel(r"stability constant $\varepsilon$")
     return fig
 
 
 def plot_corollary_3_12(eps, delta_bar, sum_max, bound_3_12, J_end=None, *,
-                        figsize=(6.0, 3.8)):
+                        figsize=(COLUMN_WIDTH, 4.3)):
     r"""Corollaries 3.11 and 3.12 for ``N > 1``: the KKT error and its two upper bounds.
 
     Parameters
@@ -422,7 +465,7 @@ def plot_corollary_3_12(eps, delta_bar, sum_max, bound_3_12, J_end=None, *,
     Returns
     -------
     matplotlib.figure.Figure
-        One axes with the three lines in the order of the arguments.
+        One axes with the three lines in the order of the arguments; the legend below it.
     """
     eps = _vec("eps", eps)
     arrs = _same_length("eps", eps, delta_bar=delta_bar, sum_max=sum_max, bound_3_12=bound_3_12)
@@ -440,5 +483,5 @@ def plot_corollary_3_12(eps, delta_bar, sum_max, bound_3_12, J_end=None, *,
     ax.set_xlabel(r"stability constant $\varepsilon$")
     ax.set_ylabel("KKT error and bounds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    legend_below(fig, ncols=2)  # below the axes: over no curve and not over the interval J
     return fig
