@@ -46,7 +46,7 @@ _STYLE = """<style>
 .explorable { margin: 1em 0; padding: 0; }
 .explorable .explorable-control { display: inline-flex; align-items: center; gap: 0.5em;
   white-space: nowrap; }
-.explorable img { display: block; height: auto; max-width: 100%%; }
+.explorable img { display: block; height: auto; max-width: 100%; }
 .explorable .explorable-controls { display: flex; flex-wrap: wrap; gap: 0.4em 1.5em;
   align-items: center; margin-top: 0.4em; font-size: 0.95em; }
 .explorable label { display: flex; align-items: center; gap: 0.5em; }
