@@ -171,7 +171,69 @@ def _singlehtml_nodes(app):
         single.setdefault(node, visitors)
 
 
+_TEX = re.compile(r"\\(?:operatorname|mathrm|text|mathbb|mathcal)\{([^}]*)\}|\\([A-Za-z]+)|[{}$^_]")
+_GREEK = {"alpha": "α", "beta": "β", "delta": "δ", "varepsilon": "ε", "epsilon": "ε",
+          "lambda": "λ", "theta": "θ", "Phi": "Φ", "Psi": "Ψ", "nabla": "∇", "infty": "∞",
+          "ell": "ℓ", "ge": "≥", "le": "≤", "pm": "±", "to": "→", "mp": "∓"}
+
+
+def plain_title(text: str) -> str:
+    """A proof block's title as plain text for the proof index (TeX commands spelled out)."""
+    def sub(m):
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(2) is not None:
+            return _GREEK.get(m.group(2), "")
+        return ""
+    return re.sub(r"\s+", " ", _TEX.sub(sub, text)).strip()
+
+
+def _proof_titles(app, doctree):
+    """Remember the title of every sphinx-proof block, for a readable proof index."""
+    env = app.env
+    titles = getattr(env, "ssd_proof_titles", {})
+    for node in doctree.findall(nodes.Element):
+        if "realtype" in node.attributes:
+            title = node.next_node(nodes.title)
+            text = plain_title(title.astext()) if title is not None else ""
+            for anchor in node["ids"]:
+                titles[anchor] = (env.docname, node["realtype"], text)
+    env.ssd_proof_titles = titles
+
+
+def _purge_proof_titles(app, env, docname):
+    titles = getattr(env, "ssd_proof_titles", {})
+    for anchor in [a for a, v in titles.items() if v[0] == docname]:
+        del titles[anchor]
+
+
+def _readable_proof_index():
+    """sphinx-proof's index lists bare labels; list "Kind: title (page)" instead."""
+    from collections import defaultdict
+
+    from sphinx_proof.domain import ProofIndex
+
+    def generate(self, docnames=None):
+        content = defaultdict(list)
+        proofs = getattr(self.domain.env, "proof_list", {})
+        titles = getattr(self.domain.env, "ssd_proof_titles", {})
+        pages = getattr(self.domain.env, "titles", {})
+        for anchor, values in proofs.items():
+            _, realtype, title = titles.get(anchor, (None, values["realtype"], ""))
+            name = f"{realtype.capitalize()}: {title}" if title else realtype.capitalize()
+            page = pages.get(values["docname"])
+            content[realtype.capitalize()].append(
+                (name, 0, values["docname"], anchor, page.astext() if page else "", "", "")
+            )
+        return sorted((k, sorted(v)) for k, v in content.items()), True
+
+    ProofIndex.generate = generate
+
+
 def setup(app):
+    _readable_proof_index()
+    app.connect("doctree-read", _proof_titles)
+    app.connect("env-purge-doc", _purge_proof_titles)
     app.connect("builder-inited", _singlehtml_nodes)
     app.add_config_value("claims_ledger_page", "book/claims", "env")
     app.add_directive("claims-ledger", ClaimsLedger)

@@ -197,3 +197,29 @@ def test_outcome_is_a_bool_that_shows_nothing(tmp_path, monkeypatch):
     assert out._ipython_display_() is None
     out = _ok(ledger, "proof of Lemma B.2, eq. (55)", holds=False, **ERRATUM)
     assert not out and repr(out) == "does not hold"
+
+
+def test_proof_index_lists_titles_not_labels():
+    from types import SimpleNamespace
+
+    from sphinx_proof.domain import ProofIndex
+
+    from ssdlib.sphinxext import _readable_proof_index, plain_title
+
+    title = plain_title(r"3.9: $\delta$-KKT, $M_\pm$, $\operatorname{sgn}(x)$")
+    assert title == "3.9: δ-KKT, M±, sgn(x)"
+    _readable_proof_index()
+    env = SimpleNamespace(
+        proof_list={"thm-kkt-3-9": {"docname": "book/kkt", "realtype": "theorem"},
+                    "lem-x": {"docname": "book/kkt", "realtype": "lemma"}},
+        ssd_proof_titles={"thm-kkt-3-9": ("book/kkt", "theorem", "3.9 of the paper")},
+        titles={"book/kkt": SimpleNamespace(astext=lambda: "The KKT chapter")},
+    )
+    index = ProofIndex.__new__(ProofIndex)
+    index.domain = SimpleNamespace(env=env)
+    content, _ = index.generate()
+    assert [k for k, _ in content] == ["Lemma", "Theorem"]
+    name, _, doc, anchor, extra, _, _ = content[1][1][0]
+    assert (name, doc, anchor, extra) == ("Theorem: 3.9 of the paper", "book/kkt", "thm-kkt-3-9",
+                                          "The KKT chapter")
+    assert content[0][1][0][0] == "Lemma"  # no title: the kind alone, never the bare label
