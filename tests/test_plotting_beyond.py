@@ -19,6 +19,7 @@ from ssdlib.plotting import (
     plot_steepest_explorer,
     plot_weight_decay,
 )
+from ssdlib.plotting.style import legibility_problems
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,29 @@ def problem():
 @pytest.fixture(scope="module")
 def plane():
     return Problem.random_blocks([2], 1)
+
+
+def _data_axes(fig):
+    """The panels with data (a legend cell has no visible frame)."""
+    return [ax for ax in fig.axes if ax.axison]
+
+
+def _legend_texts(fig):
+    """Every legend entry of ``fig``, figure legends and axes legends alike."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_text() for leg in legends for t in leg.get_texts()]
+
+
+def _check_column(fig):
+    """Made for the text column (saved width included), text legible, no legend over data."""
+    assert legibility_problems(fig) == []
+    fig.draw_without_rendering()  # runs the constrained layout
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes
+                                   if ax.get_legend() and not ax.axison]
+    for leg in legends:  # legends outside the panels or in a cell of their own
+        box = leg.get_window_extent()
+        for ax in _data_axes(fig):
+            assert not box.overlaps(ax.get_window_extent()), leg.get_texts()[0].get_text()
 
 
 def _by_label(ax, label):
@@ -55,7 +79,8 @@ def test_balance_lines_match_trajectories(balance_flows):
     fig = plot_balance([a, b], [None, fac], labels=["free", "decay"], i=0, j=2, branch=1,
                        coord=2)
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 2
+    assert len(_data_axes(fig)) == 2
+    _check_column(fig)
     for tr, lab in ((a, "free"), (b, "decay")):
         bal = steepest.balance(tr, 0, 2, branch=1)
         line = _by_label(fig.axes[0], lab)
@@ -72,8 +97,10 @@ def test_balance_third_panel_and_validation(balance_flows):
     a, b, fac = balance_flows
     eps = np.array([1e-2, 1e-3])
     fig = plot_balance([a], [None], eps_drift=(eps, np.array([0.1, 0.01])))
-    assert len(fig.axes) == 3
-    np.testing.assert_array_equal(fig.axes[2].get_lines()[0].get_xdata(), eps)
+    assert len(_data_axes(fig)) == 3
+    _check_column(fig)
+    np.testing.assert_array_equal(_data_axes(fig)[2].get_lines()[0].get_xdata(), eps)
+    assert "q = 2" in _legend_texts(fig)
     with pytest.raises(ValueError, match="factors"):
         plot_balance([a, b], [None])
     with pytest.raises(ValueError, match="labels"):
@@ -91,6 +118,7 @@ def test_escape_times_markers_fits_and_legend():
     fig = plot_escape_times(alphas, times, fits=fits, fit_mask=alphas <= 1e-2, title="t")
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 2  # one panel per depth, no table drawn in the image
+    _check_column(fig)
     ax2, ax3 = fig.axes
     np.testing.assert_array_equal(_by_label(ax3, "gf").get_ydata(), times["gf"][3])
     sign2 = _by_label(ax2, "sign")
@@ -99,9 +127,14 @@ def test_escape_times_markers_fits_and_legend():
     np.testing.assert_allclose(fit3.get_ydata(), 1.0 / alphas[1:])
     fit2 = _by_label(ax2, "_fit")
     np.testing.assert_allclose(fit2.get_ydata(), 0.43 * np.log(1 / alphas[1:]))
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["gf", "sign"]
+    assert _legend_texts(fig)[:2] == ["gf", "sign"]
     fig = plot_escape_times(alphas, times, labels={"gf": "gradient flow"})
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["gradient flow", "sign"]
+    assert _legend_texts(fig) == ["gradient flow", "sign"]
+    # three depths: two panels per row, the legend in the fourth cell
+    times3 = {k: {**v, 4: v[3]} for k, v in times.items()}
+    fig = plot_escape_times(alphas, times3, fits=fits, title="t")
+    assert len(_data_axes(fig)) == 3 and len(fig.axes) == 4
+    _check_column(fig)
 
 
 def test_escape_law_table_rows():
@@ -122,6 +155,7 @@ def test_escape_times_without_fits_has_legend():
     fig = plot_escape_times([0.1, 0.01], {"a": {2: np.array([1.0, 2.0])}})
     assert len(fig.axes) == 1
     assert fig.legends
+    _check_column(fig)
 
 
 # ----------------------------------------------------------------------------- learning rate
@@ -133,6 +167,7 @@ def test_escape_learning_rate_markers():
     pred = {"gd": {3: np.array([0.03, 0.3, 3.0])}}
     fig = plot_escape_learning_rate(alphas, etas, predicted=pred, stability={3: 0.2}, steps=100)
     assert isinstance(fig, Figure)
+    _check_column(fig)
     ax = fig.axes[0]
     filled = _by_label(ax, "gd")
     np.testing.assert_array_equal(filled.get_xdata(), alphas[:1])
@@ -143,11 +178,15 @@ def test_escape_learning_rate_markers():
     np.testing.assert_array_equal(cross.get_xdata(), alphas[2:])
     np.testing.assert_array_equal(_by_label(ax, "gd: derived").get_ydata(), pred["gd"][3])
     np.testing.assert_array_equal(_by_label(ax, "sign").get_ydata(), etas["sign"][3])
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    legend = _legend_texts(fig)
     assert "gd: no escape found" in legend and "sign: no escape found" not in legend
     fig = plot_escape_learning_rate(alphas, etas, predicted=pred, labels={"gd": "GD"})
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    legend = _legend_texts(fig)
     assert {"GD", "GD: no escape found", "GD: derived", "sign"} <= set(legend)
+    etas3 = {k: {L: v[3] for L in (2, 3, 4)} for k, v in etas.items()}
+    fig = plot_escape_learning_rate(alphas, etas3, predicted=None, stability={3: 0.2}, steps=9)
+    assert len(_data_axes(fig)) == 3
+    _check_column(fig)
 
 
 # ----------------------------------------------------------------------------- sparsity
@@ -159,6 +198,7 @@ def test_depth_support_means():
     act = {"a": np.array([[1.0, 0.2, 0.1], [1.0, 0.4, 0.1]])}
     fig = plot_depth_support(depths, rec, act)
     assert len(fig.axes) == 2
+    _check_column(fig)
     np.testing.assert_allclose(_by_label(fig.axes[0], "a").get_ydata(), [0.5, 0.5, 1.0])
     np.testing.assert_allclose(_by_label(fig.axes[1], "a").get_ydata(), [1.0, 0.3, 0.1])
     seeds = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "_seed"]
@@ -181,6 +221,7 @@ def test_weight_decay_panels(plane):
                             {"ssd": np.array([0.1, 0.6]), "other": np.array([0.0, 0.7])},
                             lams, lim, lim, barrier=0.8, r_max=1.0)
     assert isinstance(fig, Figure)
+    _check_column(fig)
     ax, bx, cx = fig.axes
     np.testing.assert_array_equal(_by_label(ax, "R").get_ydata(), s / 2)
     assert ax.get_ylim()[1] == 1.0
@@ -204,13 +245,15 @@ def test_adam_vs_ssd_lines():
                            beta2_sweep=(np.array([0.01, 0.1]), np.array([1e-5, 1e-4]),
                                         np.array([2e-4, 3e-4]), 1e-3))
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 3
+    assert len(_data_axes(fig)) == 3
+    _check_column(fig)
     np.testing.assert_array_equal(_by_label(fig.axes[0], "B").get_ydata(), errors["B"])
     np.testing.assert_allclose(_by_label(fig.axes[1], "B").get_xdata(), etas / 0.1)
     np.testing.assert_array_equal(_by_label(fig.axes[2], "to discrete SSD").get_ydata(),
                                   [1e-5, 1e-4])
-    assert fig.legends
+    assert {"A", "B", "slope 1", "to discrete SSD"} <= set(_legend_texts(fig))
     fig = plot_adam_vs_ssd(etas, errors, {"A": 0.0, "B": 0.9}, labels={"B": r"$\beta_2 = 0.9$"})
+    _check_column(fig)
     np.testing.assert_array_equal(_by_label(fig.axes[0], r"$\beta_2 = 0.9$").get_ydata(),
                                   errors["B"])
 
@@ -222,11 +265,33 @@ def test_steepest_explorer_matches_flow(problem):
     t = np.r_[0.0, np.geomspace(1e-2, 1e2, 40)]
     fig = plot_steepest_explorer(problem, q=1.0, depth=3, alpha=0.05, eps=1e-2, t_eval=t)
     assert isinstance(fig, Figure)
+    _check_column(fig)
     ax, bx = fig.axes
     tr = steepest.steepest_flow(problem, 0.05, 1.0, depth=3, eps=1e-2, t_eval=t)
-    line = _by_label(ax, "q = 1")
+    line = _by_label(ax, "loss, q = 1")
     np.testing.assert_array_equal(line.get_xdata(), t[1:])
     np.testing.assert_allclose(line.get_ydata(), tr.loss[1:] / tr.loss[0])
-    assert _by_label(ax, "sign flow (exact)") is not None
+    assert _by_label(ax, "loss of the exact sign flow") is not None
     np.testing.assert_allclose(_by_label(bx, r"$\beta_2$").get_ydata(), tr.beta[1:, 1])
-    assert "escape at t" in ax.get_title()
+    title = fig.get_suptitle()
+    assert "escape at t" in title and "L = 3" in title
+
+
+# The chapter's widget: q in [1, 2], depth in {2, 3, 4}, alpha in [1e-3, 10**-0.5],
+# eps in {0, 1e-4, ..., 1e-1}; defaults q = 1, depth 3, alpha = 1e-3, eps = 1e-3.
+WIDGET_DEFAULT = dict(q=1.0, depth=3, alpha=1e-3, eps=1e-3)
+WIDGET_EXTREMES = [("q", 1.0), ("q", 2.0), ("depth", 2), ("depth", 4), ("alpha", 1e-3),
+                   ("alpha", 10**-0.5), ("eps", 0.0), ("eps", 0.1)]
+
+
+@pytest.mark.parametrize("name, value", WIDGET_EXTREMES)
+def test_steepest_explorer_at_the_widget_extremes(problem, name, value):
+    kw = {**WIDGET_DEFAULT, name: value}
+    fig = plot_steepest_explorer(problem, **kw)
+    _check_column(fig)
+    ax, bx = fig.axes
+    loss = _by_label(ax, f"loss, q = {kw['q']:g}").get_ydata()
+    assert np.all(np.isfinite(loss)) and loss[0] == pytest.approx(1.0, abs=1e-2)
+    assert loss[-1] < 0.5  # every setting of the widget leaves the saddle by t = 1e5
+    assert len(bx.get_lines()) == problem.D + 1  # the coordinates and the zero line
+    assert f"L = {kw['depth']}" in fig.get_suptitle() and "escape at t" in fig.get_suptitle()

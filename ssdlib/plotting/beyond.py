@@ -10,11 +10,12 @@ only draw (except :func:`plot_steepest_explorer`, which solves one flow per call
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .. import steepest
 from ..claims import fmt
 from .higher import markdown_table
+from .style import column_figure, legend_below
 
 __all__ = [
     "escape_law_table",
@@ -38,6 +39,32 @@ def _depth_keys(nested):
     return sorted({d for inner in nested.values() for d in inner})
 
 
+def _grid_with_legend_slot(fig, n):
+    """``n`` panels two per row; with an odd ``n`` the last cell holds the legend, not data.
+
+    Returns the data axes and the legend cell (an axes without frame), or None for even ``n``.
+    """
+    if n == 1:
+        return [fig.subplots()], None
+    rows = (n + 1) // 2
+    axes = list(np.ravel(fig.subplots(rows, 2)))
+    slot = None
+    if n % 2:
+        slot = axes.pop()
+        slot.set_axis_off()
+    return axes, slot
+
+
+def _unique_handles(axes):
+    """Legend handles and labels of ``axes``, each label once, in order of appearance."""
+    seen = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if not lab.startswith("_"):
+                seen.setdefault(lab, h)
+    return list(seen.values()), list(seen)
+
+
 # ----------------------------------------------------------------------------------------
 # conservation law
 
@@ -52,6 +79,7 @@ def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, ep
     used: the law says the balance is conserved). Optional panel (c): the drift of the balance
     for smoothed flows (``eps > 0``) against ``eps``.
 
+    Panels two per row, the legend of (a) and (b) in the free cell next to (c), or below.
     Not a figure of the paper: the conservation law is derived in the chapter (it extends the
     invariant ``w_+^2 - w_-^2``-type identities behind the paper's Prop. 3.4).
 
@@ -85,10 +113,9 @@ def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, ep
     labels = list(labels)
     if len(labels) != len(trajs):
         raise ValueError("`labels` must have one entry per trajectory.")
-    ncol = 3 if eps_drift is not None else 2
-    fig = Figure(figsize=(3.6 * ncol + 0.4, 3.3), layout="constrained")
-    axes = fig.subplots(1, ncol)
-    ax, bx = axes[0], axes[1]
+    npanel = 3 if eps_drift is not None else 2
+    fig = column_figure(5.4 if npanel == 3 else 3.2)
+    (ax, bx, *rest), slot = _grid_with_legend_slot(fig, npanel)
     for k, (tr, fac, lab) in enumerate(zip(trajs, factors, labels, strict=True)):
         b = steepest.balance(tr, i, j, branch=branch)
         col = f"C{k}"
@@ -98,23 +125,26 @@ def plot_balance(trajs, factors, *, labels=None, i=0, j=2, branch=1, coord=0, ep
             ax.plot(tr.t, f, color="k", lw=1.0, ls="--", label="_derived")
         dev = np.max(np.abs(b - b[0] * f[:, None]), axis=1) / np.max(np.abs(b[0]))
         bx.semilogy(tr.t, np.maximum(dev, 1e-17), color=col, lw=1.5, label=lab)
+    ax.plot([], [], color="k", lw=1.0, ls="--", label=r"derived factor $e^{-q\int\lambda}$")
     ax.set_xlabel("t")
     ax.set_ylabel(rf"$b(t)/b(0)$, $b = |w_{i + 1}|^q - |w_{j + 1}|^q$")
-    ax.set_title("(a) balance of one coordinate\n(dashed: derived factor)", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_title("(a) balance of one coordinate")
     bx.set_xlabel("t")
     bx.set_ylabel("deviation from the derived law")
-    bx.set_title("(b) max over coordinates, relative", fontsize=10)
-    bx.legend(fontsize=8)
+    bx.set_title("(b) max over coordinates, relative")
+    handles, names = _unique_handles([ax])
     if eps_drift is not None:
         e, d = (np.asarray(a, dtype=float) for a in eps_drift)
-        cx = axes[2]
+        cx = rest[0]
         cx.loglog(e, d, "o-", color="C3", label=r"SSD ($q = 1$)")
         cx.loglog(e, d[-1] * e / e[-1], color="0.5", ls=":", label="slope 1")
         cx.set_xlabel(r"$\varepsilon$")
         cx.set_ylabel("max relative drift")
-        cx.set_title(r"(c) smoothed flows: drift $O(\varepsilon)$", fontsize=10)
-        cx.legend(fontsize=8)
+        cx.set_title(r"(c) smoothed flows: drift $O(\varepsilon)$")
+        cx.legend(loc="upper left")  # the points rise to the right, the corner stays empty
+        slot.legend(handles, names, loc="center", title="runs of (a) and (b)")
+    else:
+        legend_below(fig, handles, names, ncols=3)
     return fig
 
 
@@ -126,9 +156,10 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
     r"""Escape times (loss halves) against the initialisation scale, log-log, one panel per depth.
 
     Markers: the measured times; dashed: the fitted law over ``alphas[fit_mask]`` (a power law
-    ``t = e^b alpha^s`` or, for ``scale='semilog'``, ``t = s log(1/alpha) + b``); one legend
-    below the panels. The fitted and derived slopes go in a table beside the figure
-    (:func:`escape_law_table`). Not a figure of the paper.
+    ``t = e^b alpha^s`` or, for ``scale='semilog'``, ``t = s log(1/alpha) + b``). Panels two per
+    row; one legend, in the free cell of an odd number of panels or below them. The fitted and
+    derived slopes go in a table beside the figure (:func:`escape_law_table`). Not a figure of
+    the paper.
 
     Parameters
     ----------
@@ -154,8 +185,9 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
     cols = _colors(times)
     mask = np.ones(alphas.size, bool) if fit_mask is None else np.asarray(fit_mask, bool)
     nd = len(depths)
-    fig = Figure(figsize=(3.4 * nd + 0.6, 3.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, nd))
+    fig = column_figure(2.7 * ((nd + 1) // 2) + (0.3 if title else 0.0)
+                        + (0.4 if nd % 2 == 0 else 0.0))
+    axes, slot = _grid_with_legend_slot(fig, nd)
     for ax, L in zip(axes, depths, strict=True):
         for method, inner in times.items():
             if L not in inner:
@@ -171,12 +203,18 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
                 tf = np.exp(b) * a**s if scale == "loglog" else s * np.log(1.0 / a) + b
                 ax.loglog(a, tf, "--", color=cols[method], lw=1.2, label="_fit")
         ax.set_xlabel(r"initialisation scale $\alpha$")
-        ax.set_title(f"L = {L}", fontsize=10)
-    axes[0].set_ylabel("escape time (loss halves)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(times), fontsize=8)
+        ax.set_ylabel("escape time (loss halves)")
+        ax.set_title(f"L = {L}")
+    handles, names = _unique_handles(axes)
+    if fits:
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=1.2))
+        names.append(r"fitted law (over the fit range)")
+    if slot is not None:
+        slot.legend(handles, names, loc="center")
+    else:
+        legend_below(fig, handles, names, ncols=2)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title)
     return fig
 
 
@@ -259,8 +297,10 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
     alphas = np.asarray(alphas, dtype=float)
     depths = _depth_keys(etas)
     cols = _colors(etas)
-    fig = Figure(figsize=(3.4 * len(depths) + 0.4, 4.3), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(depths), sharey=True))
+    nd = len(depths)
+    fig = column_figure(2.8 * ((nd + 1) // 2) + (0.3 if steps is not None else 0.0)
+                        + (0.9 if nd % 2 == 0 else 0.0))
+    axes, slot = _grid_with_legend_slot(fig, nd)
     vals = np.concatenate([np.asarray(v, float) for inner in etas.values() for v in inner.values()])
     top = 10 * np.nanmax(vals[np.isfinite(vals)])
     for ax, L in zip(axes, depths, strict=True):
@@ -287,15 +327,18 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
         if stability is not None and L in stability:
             ax.axhline(stability[L], color="0.5", ls=":", lw=1.2, label=r"$2/\lambda_{\max}$")
         ax.set_xlabel(r"initialisation scale $\alpha$")
-        ax.set_title(f"L = {L}", fontsize=10)
-    axes[0].set_ylabel(r"smallest escaping learning rate $\eta$")
-    seen = {}
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            seen.setdefault(lab, h)
-    fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=5, fontsize=8)
+        ax.set_ylabel(r"smallest escaping $\eta$")
+        ax.set_title(f"L = {L}")
+    ylo = min(ax.get_ylim()[0] for ax in axes)
+    for ax in axes:  # one vertical scale for all panels
+        ax.set_ylim(ylo, 2 * top)
+    handles, names = _unique_handles(axes)
+    if slot is not None:
+        slot.legend(handles, names, loc="center", ncols=2 if len(names) > 9 else 1)
+    else:
+        legend_below(fig, handles, names, ncols=3)
     if steps is not None:
-        fig.suptitle(f"loss halved within {steps} steps", fontsize=10)
+        fig.suptitle(f"loss halved within {steps} steps")
     return fig
 
 
@@ -326,7 +369,7 @@ def plot_depth_support(depths, recovery, active, *, labels=None):
     """
     depths = np.asarray(depths)
     cols = _colors(recovery)
-    fig = Figure(figsize=(8.0, 3.3), layout="constrained")
+    fig = column_figure(3.3)
     axes = fig.subplots(1, 2, sharex=True)
     for ax, data in zip(axes, (recovery, active), strict=True):
         for k, (method, arr) in enumerate(data.items()):
@@ -343,10 +386,10 @@ def plot_depth_support(depths, recovery, active, *, labels=None):
         ax.set_xticks(depths)
         ax.set_ylim(-0.05, 1.05)
     axes[0].set_ylabel("support recovered")
-    axes[0].set_title(r"(a) limit: top-$k$ of $|\beta_\infty|$ on the support", fontsize=10)
+    axes[0].set_title(r"(a) limit: top-$k$ of $|\beta_\infty|$" + "\non the support")
     axes[1].set_ylabel("fraction of coordinates active")
-    axes[1].set_title("(b) after the loss fell by 10%", fontsize=10)
-    axes[1].legend(fontsize=8, loc="center right")
+    axes[1].set_title("(b) after the loss fell by 10%")
+    legend_below(fig, ncols=3)
     return fig
 
 
@@ -392,8 +435,9 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
     if X.shape != (1, 2):
         raise ValueError("`problem` must have N = 1 and D = 2.")
     lams = np.asarray(lams, dtype=float)
-    fig = Figure(figsize=(11.4, 3.6), layout="constrained")
-    ax, bx, cx = fig.subplots(1, 3)
+    fig = column_figure(5.8)
+    mosaic = fig.subplot_mosaic([["a", "a"], ["b", "c"]], height_ratios=[1, 1.25])
+    ax, bx, cx = mosaic["a"], mosaic["b"], mosaic["c"]
     s = np.asarray(s, dtype=float)
     for k, (lab, r) in enumerate(regularisers.items()):
         ax.plot(s, r, color=f"C{k + 3}", lw=1.6, label=lab)
@@ -403,8 +447,8 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
         ax.set_ylim(-0.02 * r_max, r_max)
     ax.set_xlabel(r"$|\beta_i|$")
     ax.set_ylabel(r"$R(|\beta_i|)$")
-    ax.set_title("(a) induced regulariser per coordinate", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_title("(a) induced regulariser per coordinate")
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside the panel
 
     cols = _colors(trajs)
     pts = [tr.beta for tr in trajs.values()] + [np.atleast_2d(m) for m in minimisers.values()]
@@ -421,8 +465,7 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
     bx.set_ylim(lo[1] - pad, hi[1] + pad)
     bx.set_xlabel(r"$\beta_1$")
     bx.set_ylabel(r"$\beta_2$")
-    bx.set_title(r"(b) paths; stars: $\arg\min f + R$", fontsize=10)
-    bx.legend(fontsize=8, loc="best")
+    bx.set_title(r"(b) paths; stars: $\arg\min f + R$")
 
     for method in limits:
         lim = np.asarray(limits[method], float)
@@ -434,8 +477,8 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
             cx.semilogx(lams, lim[:, c], mk, color=col, ms=5, mfc="none", label="_limit")
     cx.set_xlabel(r"decay rate $\lambda$")
     cx.set_ylabel(r"$\beta_1$ (solid, o), $\beta_2$ (dashed, s)")
-    cx.set_title(r"(c) limits (markers) and $\arg\min f + R$ (lines)", fontsize=10)
-    cx.legend(fontsize=8, loc="best")
+    cx.set_title("(c) limits (markers),\n" + r"$\arg\min f + R$ (lines)")
+    legend_below(fig, *_unique_handles([bx, cx]), ncols=2)
     return fig
 
 
@@ -470,9 +513,9 @@ def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None, labels
     matplotlib.figure.Figure
     """
     etas = np.asarray(etas, dtype=float)
-    ncol = 3 if beta2_sweep is not None else 2
-    fig = Figure(figsize=(3.7 * ncol + 0.4, 4.2), layout="constrained")
-    axes = fig.subplots(1, ncol)
+    npanel = 3 if beta2_sweep is not None else 2
+    fig = column_figure(5.6 if npanel == 3 else 3.6)
+    axes, slot = _grid_with_legend_slot(fig, npanel)
     cols = _colors(errors)
     for lab, err in errors.items():
         err = np.asarray(err, dtype=float)
@@ -492,11 +535,14 @@ def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None, labels
             ax.axhline(ref, color="k", ls="--", lw=1, label=r"$|\beta_\infty - \beta_E|$")
     axes[0].set_xlabel(r"learning rate $\eta$")
     axes[0].set_ylabel(r"$|\beta_K - \beta_\infty^{\mathrm{SSD\ flow}}|$")
-    axes[0].set_title("(a) against the learning rate", fontsize=10)
+    axes[0].set_title("(a) against the learning rate")
     axes[1].set_xlabel(r"$\eta / (1 - \beta_2)$")
-    axes[1].set_title(r"(b) against $\eta/(1-\beta_2)$", fontsize=10)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
+    axes[1].set_title(r"(b) against $\eta/(1-\beta_2)$")
+    handles, names = _unique_handles(axes[:1])
+    if slot is not None:
+        slot.legend(handles, names, loc="center", title="runs of (a) and (b)")
+    else:
+        legend_below(fig, handles, names, ncols=2)
     if beta2_sweep is not None:
         b2, to_d, to_f, eta = (np.asarray(a, float) for a in beta2_sweep)
         cx = axes[2]
@@ -505,9 +551,9 @@ def plot_adam_vs_ssd(etas, errors, beta2s, *, ref=None, beta2_sweep=None, labels
         guide = to_d[0] * (b2 / (1 - b2)) / (b2[0] / (1 - b2[0]))
         cx.loglog(b2, guide, color="0.5", ls=":", lw=1, label=r"$\propto \beta_2/(1-\beta_2)$")
         cx.set_xlabel(r"$\beta_2$ (Adam, $\beta_1 = 0$)")
-        cx.set_ylabel("distance of the limit")
-        cx.set_title(rf"(c) $\eta$ = {float(eta):g}", fontsize=10)
-        cx.legend(fontsize=7.5)
+        cx.set_ylabel(r"distance of $\beta_K$")
+        cx.set_title(rf"(c) $\eta$ = {float(eta):g}")
+        cx.legend(loc="upper left")  # the distances grow with beta2: that corner stays empty
     return fig
 
 
@@ -546,25 +592,25 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
     """
     tr, sign_loss = steepest.explore_flow(problem, alpha, q, depth=depth, eps=eps, t_eval=t_eval,
                                           rtol=rtol, atol=atol)
-    fig = Figure(figsize=(8.4, 3.3), layout="constrained")
+    fig = column_figure(3.6)
     ax, bx = fig.subplots(1, 2, sharex=True)
     t = tr.t[1:]
-    ax.semilogx(t, tr.loss[1:] / tr.loss[0], color="C0", lw=1.8, label=f"q = {q:g}")
+    ax.semilogx(t, tr.loss[1:] / tr.loss[0], color="k", lw=1.8, label=f"loss, q = {q:g}")
     if sign_loss is not None:
-        ax.semilogx(t, sign_loss[1:] / tr.loss[0], color="k", lw=1, ls="--",
-                    label="sign flow (exact)")
+        ax.semilogx(t, sign_loss[1:] / tr.loss[0], color="0.45", lw=1.2, ls="--",
+                    label="loss of the exact sign flow")
     ax.axhline(0.5, color="0.6", ls=":", lw=1)
     half = np.flatnonzero(tr.loss <= 0.5 * tr.loss[0])
     esc = f"escape at t = {tr.t[half[0]]:.3g}" if half.size else "no escape by t_max"
     ax.set_ylabel("loss / initial loss")
     ax.set_xlabel("t")
-    ax.set_title(f"(a) L = {depth}, " + r"$\alpha$" + f" = {alpha:.3g}, " + r"$\varepsilon$"
-                 + f" = {eps:.3g}: {esc}", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_title("(a) loss relative to its start")
+    fig.suptitle(f"q = {q:g}, L = {depth}, " + r"$\alpha$" + f" = {alpha:.3g}, "
+                 + r"$\varepsilon$" + f" = {eps:.3g}: {esc}")
     for k in range(tr.beta.shape[1]):
         bx.semilogx(t, tr.beta[1:, k], lw=1.4, label=rf"$\beta_{k + 1}$")
     bx.axhline(0, color="0.8", lw=0.8)
     bx.set_xlabel("t")
-    bx.set_title(r"(b) coordinates $\beta_i(t)$", fontsize=10)
-    bx.legend(fontsize=8, ncol=2)
+    bx.set_title(r"(b) coordinates $\beta_i(t)$")
+    legend_below(fig, *_unique_handles([ax, bx]), ncols=4)
     return fig
