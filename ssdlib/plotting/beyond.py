@@ -448,7 +448,7 @@ def plot_weight_decay(s, regularisers, problem, trajs, minimisers, lams, limits,
     ax.set_xlabel(r"$|\beta_i|$")
     ax.set_ylabel(r"$R(|\beta_i|)$")
     ax.set_title("(a) induced regulariser per coordinate")
-    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside the panel
+    ax.legend(loc="upper left")  # the penalties start at 0 and rise: that corner stays empty
 
     cols = _colors(trajs)
     pts = [tr.beta for tr in trajs.values()] + [np.atleast_2d(m) for m in minimisers.values()]
