@@ -1,7 +1,7 @@
 """The course plan of the book: one time estimate per chapter, read by every page that shows it.
 
 Each chapter's header ("Time") and the course map of the preface and of the instructors' page
-are made from :data:`PLAN`, so a change of plan is made here once.
+are made from ``PLAN``, so a change of plan is made here once.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class Exercise:
 
 
 def exercises(book: Path | str | None = None) -> list[Exercise]:
-    """Every exercise of the chapters of :data:`PLAN`, read from the chapters' sources.
+    """Every exercise of the chapters of ``PLAN``, read from the chapters' sources.
 
     An exercise is a gated ``exercise-start`` block whose title ends with its difficulty (one
     to three stars) and type, e.g. ``Gradient of Psi (★★, proof)``.
@@ -137,7 +137,7 @@ def exercises(book: Path | str | None = None) -> list[Exercise]:
     ------
     ValueError
         If an exercise has no title, or its title does not end with ``(★.., kind)`` with a kind
-        of :data:`KINDS`.
+        of ``KINDS``.
     """
     folder = Path(book) if book is not None else Path(__file__).resolve().parents[1] / "book"
     out = []

@@ -13,7 +13,7 @@ Rules (the figure modules follow them):
   only on an empty region chosen on purpose;
 * tables belong in the text (Markdown), not in images.
 
-Importing :mod:`ssdlib.plotting` applies :data:`RC` to matplotlib's defaults.
+Importing ``ssdlib.plotting`` applies :data:`RC` to matplotlib's defaults.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ RC = {
 
 
 def apply():
-    """Make :data:`RC` matplotlib's defaults (done once when :mod:`ssdlib.plotting` loads)."""
+    """Make :data:`RC` matplotlib's defaults (done once when ``ssdlib.plotting`` loads)."""
     mpl.rcParams.update(RC)
 
 
