@@ -7,18 +7,18 @@ formulas without proof. The book's higher-order chapter checks them with the fun
 * the potential the paper states, :func:`paper_potential` and its gradient
   :func:`paper_mirror_map`, against the dual dynamics, eq. (20) (:func:`dual_rhs`,
   :func:`dual_rate_error`, :func:`paper_rate_fit`, :func:`depth_dual_check`); the potential the
-  flow follows is :func:`ssdlib.potential` (the book's eq. ``eq-ho-potential``);
+  flow follows is :func:`ssdlib.potential` (the book's eq. :eq:`eq-ho-potential`);
 * the order of the non-dominating weight ``v`` in ``eps`` (book, Proposition ``prop-ho-v``):
   :func:`v_sweep` (``max_i v_i(T0)`` and ``v_inf`` over a sweep of ``eps``), the exact identity
-  ``eq-ho-vinf`` (:func:`S_integral`, :func:`log_v_inf`, :func:`implied_S`,
-  :func:`v_inf_identity_error`), its ``eps -> 0`` limit ``eq-ho-S0`` (:func:`sign_flow_S0`,
+  :eq:`eq-ho-vinf` (:func:`S_integral`, :func:`log_v_inf`, :func:`implied_S`,
+  :func:`v_inf_identity_error`), its ``eps -> 0`` limit :eq:`eq-ho-S0` (:func:`sign_flow_S0`,
   :func:`S_convergence`); the rates themselves are fitted with :mod:`ssdlib.fits`;
 * the limit :math:`H \to \infty` on one row (book, Proposition ``prop-ho-limit``):
   :func:`lp_minimiser`, :func:`top_share`, :func:`l1_over_l2`, :func:`relative_spread`;
 * flows for the experiments: :func:`sign_start_alpha`, :func:`dense_flow`,
   :class:`DepthFlowCache`.
 
-Equation labels ``eq-ho-*`` and ``prop-ho-*`` are those of the chapter ``book/higher_order.md``.
+Equation numbers are those of the chapter on higher-order models.
 Nothing here imports matplotlib.
 """
 
@@ -113,7 +113,7 @@ def sign_start_alpha(problem, depth, eps, *, floor=0.1):
     r"""The smallest ``alpha >= floor`` (rounded up to 2 decimals) with a sign-descent start.
 
     At ``t = 0`` the gradient of the dominating weight is
-    ``f_i(0) = H/2 |x_i| alpha^(H-1) |y_n|`` (eq. ``eq-ho-uv``); the flow starts in the
+    ``f_i(0) = H/2 |x_i| alpha^(H-1) |y_n|`` (eq. :eq:`eq-ho-uv`); the flow starts in the
     sign-descent regime of the paper's three stages when every ``f_i(0) >= 2 eps``.
 
     Parameters
@@ -243,7 +243,7 @@ def paper_mirror_map(beta, v, depth):
     """Gradient of :func:`paper_potential`: ``(2 - 1/H) sgn(beta) (|beta| + v^H)^(1 - 1/H)``.
 
     Along the flow ``|beta| + v^H = u^H``, so this is ``(2 - 1/H) sgn(beta) u^(H-1)``
-    (the book's eq. ``eq-ho-paper-rate``); 0 where ``beta = 0``.
+    (the book's eq. :eq:`eq-ho-paper-rate`); 0 where ``beta = 0``.
 
     Returns
     -------
@@ -466,7 +466,7 @@ def S_integral(traj):
 
 
 def log_v_inf(alpha, abs_x, S, eps, depth):
-    r"""Logarithm of ``v_{i,inf}`` by the identity ``eq-ho-vinf``.
+    r"""Logarithm of ``v_{i,inf}`` by the identity :eq:`eq-ho-vinf`.
 
     ``v_inf^-(H-2) = alpha^-(H-2) + H (H-2) |x_i| S_i / (2 eps)`` for ``H >= 3`` and
     ``v_inf = alpha exp(-|x_i| S_i / eps)`` for ``H = 2``.
@@ -492,7 +492,7 @@ def log_v_inf(alpha, abs_x, S, eps, depth):
 
 
 def implied_S(v_inf, alpha, abs_x, eps, depth):
-    """``S_i`` that the identity ``eq-ho-vinf`` implies for measured limits ``v_inf``.
+    """``S_i`` that the identity :eq:`eq-ho-vinf` implies for measured limits ``v_inf``.
 
     Parameters
     ----------
@@ -519,7 +519,7 @@ def implied_S(v_inf, alpha, abs_x, eps, depth):
 
 
 def v_inf_identity_error(traj):
-    """Largest relative error of the identity ``eq-ho-vinf`` along one dense flow.
+    """Largest relative error of the identity :eq:`eq-ho-vinf` along one dense flow.
 
     ``S_i`` by :func:`S_integral`; compared are ``v_inf`` for ``H >= 3`` and ``log v_inf``
     for ``H = 2`` (where ``v_inf`` is exponentially small).
@@ -539,7 +539,7 @@ def v_inf_identity_error(traj):
 
 
 def sign_flow_S0(problem, alpha, depth):
-    r"""``S^0_n`` of the sign flow (eq. ``eq-ho-S0``), per coordinate, and where it applies.
+    r"""``S^0_n`` of the sign flow (eq. :eq:`eq-ho-S0`), per coordinate, and where it applies.
 
     With ``A_n = sum_{k in block n} |x_k|`` and ``t*_n = (|y_n|/A_n)^(1/H) - alpha``,
     ``S^0_n = |y_n| (t*_n - alpha) - A_n ((alpha + t*_n)^(H+1) - (2 alpha)^(H+1)) / (H+1)``.

@@ -9,7 +9,7 @@ decay of rate ``lambda`` minimise, per coordinate and with ``s = |beta_i|``:
 * decoupled decay (``dw/dt = -phi(g) - lambda w``, AdamW-style) with SSD (``q = 1``,
   ``eps > 0``): ``R_d(s) = r(s^(1/L))`` with
   ``r(w) = -eps (w + log(1 - lambda w) / lambda)`` for ``w < 1/lambda``, the book's
-  eq. (eq-bp-rdec) (:func:`decoupled_regulariser`);
+  eq. :eq:`eq-bp-rdec` (:func:`decoupled_regulariser`);
 * decoupled decay with ``eps = 0``, ``1 < q <= 2``:
   ``r(w) = (q-1)/q lambda^(1/(q-1)) w^(q/(q-1))`` (:func:`steepest_regulariser`).
 
@@ -79,7 +79,7 @@ def coupled_regulariser(s, lam, *, depth=2):
 
 
 def decoupled_regulariser(s, lam, eps, *, depth=2):
-    r"""Regulariser of decoupled decay with SSD: ``r_{eps,lambda}(s^(1/L))``, book eq. (eq-bp-rdec).
+    r"""Regulariser of decoupled decay with SSD: ``r_{eps,lambda}(s^(1/L))``, book eq. :eq:`eq-bp-rdec`.
 
     ``r(w) = -eps (w + log(1 - lambda w) / lambda)``, whose derivative
     ``eps lambda w / (1 - lambda w)`` is the inverse of the SSD field ``g / (|g| + eps)``

@@ -11,9 +11,13 @@ variable ``theta = sgn(x) h((|x| + v^L)^(1/L))`` follows the *steepest mirror
 flow* ``d theta / dt = -sign(grad_x f)|grad_x f|^(q-1)``. It is the gradient of
 the (time-dependent through ``v``) potential
 
-.. math::  \Phi_t(x) = \sum_i \int_{v_i}^{u_i} h(z)\,L z^{L-1}\,dz
-           = \sum_i \frac{L}{k C^{q-1} (L+k)}\bigl(u_i^{L+k} - v_i^{L+k}\bigr),
-           \quad u_i = (|x_i| + v_i^L)^{1/L}.
+.. math::
+
+   \begin{aligned}
+   \Phi_t(x) &= \sum_i \int_{v_i}^{u_i} h(z)\,L z^{L-1}\,dz
+              = \sum_i \frac{L}{k C^{q-1} (L+k)}\bigl(u_i^{L+k} - v_i^{L+k}\bigr),\\
+   u_i &= (|x_i| + v_i^L)^{1/L}.
+   \end{aligned}
 
 In terms of ``x`` with ``v -> 0``: ``dx/dt = -C^(q-1) L |x|^gamma sign(rho)|rho|^(q-1)``,
 metric exponent ``gamma = q (L-1)/L``, and ``Phi(x) ~ |x|^(2-gamma)``.
