@@ -159,8 +159,10 @@ def exercises(book: Path | str | None = None) -> list[Exercise]:
 def exercise_table(book: Path | str | None = None) -> _Markdown:
     """All exercises as one table: chapter, exercise (linked), difficulty, type."""
     label = {c.stem: c.label for c in PLAN}
-    lines = ["| chapter | exercise | difficulty | type |", "| :-- | :-- | :-- | :-- |"]
+    lines = ["| chapter | exercise | about | difficulty | type |",
+             "| :-- | :-- | :-- | :-- | :-- |"]
     for e in exercises(book):
-        lines.append(f"| {{ref}}`{label[e.chapter]}` | {{ref}}`{e.title} <{e.label}>` | "
+        # the link's text is the exercise's number; the title (with its math) has its own cell
+        lines.append(f"| {{ref}}`{label[e.chapter]}` | {{ref}}`{e.label}` | {e.title} | "
                      f"{'★' * e.stars} | {e.kind} |")
     return _Markdown("\n".join(lines))

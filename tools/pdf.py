@@ -74,8 +74,8 @@ def print_pdf(html: Path, out: Path, *, open_solutions: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[1]) if len(argv) > 1 else ROOT / "_build" / "singlehtml"
-    dest = Path(argv[2]) if len(argv) > 2 else ROOT / "_build" / "pdf"
+    src = (Path(argv[1]) if len(argv) > 1 else ROOT / "_build" / "singlehtml").resolve()
+    dest = (Path(argv[2]) if len(argv) > 2 else ROOT / "_build" / "pdf").resolve()
     page = src / "book" / "intro.html"
     if not page.is_file():
         print(f"error: {src} holds no single-page build; run `make pdf`", file=sys.stderr)
