@@ -79,7 +79,7 @@ def coupled_regulariser(s, lam, *, depth=2):
 
 
 def decoupled_regulariser(s, lam, eps, *, depth=2):
-    r"""Regulariser of decoupled decay with SSD: ``r_{eps,lambda}(s^(1/L))``, book eq. :eq:`eq-bp-rdec`.
+    r"""Regulariser of decoupled decay with SSD, ``r_{eps,lambda}(s^(1/L))``: eq. :eq:`eq-bp-rdec`.
 
     ``r(w) = -eps (w + log(1 - lambda w) / lambda)``, whose derivative
     ``eps lambda w / (1 - lambda w)`` is the inverse of the SSD field ``g / (|g| + eps)``
