@@ -10,6 +10,8 @@ import dataclasses
 import re
 from pathlib import Path
 
+from .claims import _Markdown
+
 __all__ = ["Chapter", "Exercise", "PLAN", "KINDS", "time_note", "course_map", "total_minutes",
            "exercises", "exercise_table"]
 
@@ -42,17 +44,6 @@ PLAN: tuple[Chapter, ...] = (
     Chapter("beyond", "beyond",
             "steepest mirror flows, saddle escape, weight decay and Adam", 50, 30, 50),
 )
-
-
-class _Markdown:
-    def __init__(self, text: str):
-        self.text = text
-
-    def _repr_markdown_(self):
-        return self.text
-
-    def __repr__(self):
-        return self.text
 
 
 def _chapter(stem: str) -> Chapter:
