@@ -16,7 +16,28 @@ theorems are checked.
   :math:`\varepsilon \ge 0.01`.
 * :func:`figure2_admissible_instance`: the same data doubled.
 
-:data:`REGISTRY` lists them by name. :func:`first_admissible_seed` and :func:`figure2_draw`
+The book's own random instances, each ``Problem.random_blocks(sizes, seed=...)`` (block
+entries and labels of magnitude uniform on :math:`[0.5, 1.5]` with random signs):
+
+* :func:`figure1_sized_instance`: blocks of 3 and 2 columns, seed 0 (the shape of Figure 1,
+  not its data), :math:`\alpha = 0.1`, :math:`\varepsilon \in \{0.002, 0.005, 0.01\}`;
+  Assumption 3.3 holds at all three.
+* :func:`eight_coordinate_instance`: blocks of 4 and 4 columns, seed 2, gradient flow
+  (:math:`\varepsilon = 0`) at 41 values of :math:`\alpha \in [10^{-6}, 10]`; eq. (19) fails
+  for :math:`\alpha > 0.122`.
+* :func:`shared_depth_instance`: blocks of 2 and 3 columns, seed 0, :math:`\alpha = 0.1`,
+  :math:`\varepsilon = 0.01` (the depth-:math:`H` checks, at :math:`H = 2`); Assumption 3.3
+  holds.
+* :func:`ten_coordinate_row_instance`: one block of 10 columns, seed 6, :math:`\alpha = 0.1`,
+  :math:`\varepsilon = 0.01`; eq. (19) fails (:math:`\alpha > 0.0843`).
+* :func:`depth_explorer_plane_instance`: one block of 2 columns, seed 3, :math:`\alpha = 0.2`,
+  nine :math:`\varepsilon \in [10^{-3}, 10^{-1}]`; Assumption 3.3 fails for
+  :math:`\varepsilon \ge 0.056`.
+* :func:`weight_decay_plane_instance`: one block of 2 columns, seed 1, :math:`\alpha = 0.1`,
+  :math:`\varepsilon = 0.05`; Assumptions 3.3 and 3.8 hold.
+
+:data:`REGISTRY` lists them all by key, and :func:`get` returns one by key, e.g.
+``get("figure1_sized").problem``. :func:`first_admissible_seed` and :func:`figure2_draw`
 search seeded random data for instances that satisfy Assumption 3.3.
 """
 
@@ -31,16 +52,24 @@ import numpy as np
 from .problem import Problem, check_assumptions
 
 __all__ = [
+    "FIGURES",
     "Figure2Draw",
     "NamedInstance",
     "NoAdmissibleSeedError",
     "REGISTRY",
+    "depth_explorer_plane_instance",
+    "eight_coordinate_instance",
     "figure1_admissible_instance",
     "figure1_instance",
+    "figure1_sized_instance",
     "figure2_admissible_instance",
     "figure2_draw",
     "figure2_instance",
     "first_admissible_seed",
+    "get",
+    "shared_depth_instance",
+    "ten_coordinate_row_instance",
+    "weight_decay_plane_instance",
 ]
 
 ALPHA = 0.1
@@ -136,23 +165,25 @@ class NamedInstance:
     name : str
     problem : Problem
     seed : int
-    alpha : float
+    alpha : float or tuple of float
+        The initialisation scale the instance is used at, or the values of a sweep over it.
     eps : tuple of float
-        The settings the instance is used at.
+        The stability constants it is used at (``0.0`` for gradient flow); the settings are
+        every pair of ``alpha`` and ``eps``.
     assumptions : tuple of str
-        The paper's assumptions it satisfies at every setting of ``eps``.
+        The paper's assumptions it satisfies at every setting.
     construction : str
         The call that rebuilds it.
     why : str
         One sentence on why it was chosen.
     outside : str
-        Where it lies outside Assumption 3.3 (empty when it satisfies it at every ``eps``).
+        Where it lies outside Assumption 3.3 (empty when it satisfies it at every setting).
     """
 
     name: str
     problem: Problem
     seed: int
-    alpha: float
+    alpha: float | tuple
     eps: tuple
     assumptions: tuple
     construction: str
@@ -165,9 +196,15 @@ class NamedInstance:
         return f"{self.name} (`{self.construction}`)"
 
     @property
+    def alphas(self) -> tuple:
+        """``alpha`` as a tuple: one value, or the values of the sweep."""
+        return _as_tuple(self.alpha)
+
+    @property
     def assumption_3_3(self) -> dict:
-        """``eps -> bool``: whether eqs. (18)-(19) hold at ``alpha`` and that ``eps``."""
-        return {e: bool(check_assumptions(self.problem, self.alpha, e).a33) for e in self.eps}
+        """``eps -> bool``: whether eqs. (18)-(19) hold at that ``eps`` and every ``alpha``."""
+        return {e: all(bool(check_assumptions(self.problem, a, e).a33) for a in self.alphas)
+                for e in self.eps}
 
     @property
     def admissible_eps(self) -> tuple:
@@ -175,22 +212,40 @@ class NamedInstance:
         return tuple(e for e, ok in self.assumption_3_3.items() if ok)
 
 
+def _as_tuple(alpha) -> tuple:
+    return tuple(float(a) for a in np.atleast_1d(alpha))
+
+
 def _outside(problem, alpha, eps) -> str:
-    """Where eqs. (18)-(19) fail, in words (1-based coordinates), or ``""``."""
+    """Where eqs. (18)-(19) fail, in words (1-based coordinates), or ``""``.
+
+    ``alpha`` is one value or a sweep; for a sweep each ``eps`` names how many of its values
+    fail, and the coordinates are those that fail at any of them.
+    """
+    alphas = _as_tuple(alpha)
     parts = []
     for e in eps:
-        rep = check_assumptions(problem, alpha, e)
-        if rep.a33:
+        reps = [check_assumptions(problem, a, e) for a in alphas]
+        failing = [(a, rep) for a, rep in zip(alphas, reps, strict=True) if not rep.a33]
+        if not failing:
             continue
+        eps_ok = np.logical_and.reduce([rep.eps_ok for _, rep in failing])
+        alpha_ok = np.logical_and.reduce([rep.alpha_ok for _, rep in failing])
+        rep = failing[0][1]
         bad = []
-        if not rep.eps_ok.all():
-            bad.append(f"eq. (18) at coordinates {(np.flatnonzero(~rep.eps_ok) + 1).tolist()} "
+        if not eps_ok.all():
+            bad.append(f"eq. (18) at coordinates {(np.flatnonzero(~eps_ok) + 1).tolist()} "
                        f"(eps <= {rep.eps_interval[1]:.4g})")
-        if not rep.alpha_ok.all():
+        if not alpha_ok.all():
             lo, hi = rep.alpha_interval
-            bad.append(f"eq. (19) at coordinates {(np.flatnonzero(~rep.alpha_ok) + 1).tolist()} "
+            bad.append(f"eq. (19) at coordinates {(np.flatnonzero(~alpha_ok) + 1).tolist()} "
                        f"(alpha in [{lo:.4g}, {hi:.4g}])")
-        parts.append(f"eps = {e:g}: " + " and ".join(bad))
+        where = f"eps = {e:g}"
+        if len(alphas) > 1:
+            bad_alphas = [a for a, _ in failing]
+            where += (f", {len(bad_alphas)} of the {len(alphas)} values of alpha "
+                      f"({min(bad_alphas):.4g} to {max(bad_alphas):.4g})")
+        parts.append(where + ": " + " and ".join(bad))
     return "; ".join(parts)
 
 
@@ -261,10 +316,127 @@ def figure2_admissible_instance() -> NamedInstance:
     )
 
 
-#: The named instances of the book, by name.
+def _random_blocks(name, sizes, seed, alpha, eps, why) -> NamedInstance:
+    """A named ``Problem.random_blocks(sizes, seed=seed)``, its assumptions computed."""
+    problem = Problem.random_blocks(sizes, seed=seed)
+    reps = [check_assumptions(problem, a, e) for a in _as_tuple(alpha) for e in eps]
+    assumptions = tuple(a for a, ok in (("3.2", all(r.a32 for r in reps)),
+                                        ("3.3", all(r.a33 for r in reps)),
+                                        ("3.8", all(r.a38 for r in reps))) if ok)
+    return NamedInstance(
+        name=name, problem=problem, seed=seed, alpha=alpha, eps=tuple(eps),
+        assumptions=assumptions,
+        construction=f"Problem.random_blocks({list(sizes)}, seed={seed})", why=why,
+        outside=_outside(problem, alpha, eps),
+    )
+
+
+def figure1_sized_instance() -> NamedInstance:
+    """Random data with the shape of Figure 1 but not its data: ``N = 2``, ``D = 5``, blocks
+    of 3 and 2 columns, seed 0, at ``alpha = 0.1`` and ``eps = 0.002, 0.005, 0.01``
+    (Assumption 3.3 holds at all three). The background chapter checks the products
+    ``w_+ w_-`` on it (and gradient flow, ``eps = 0``), the introduction draws the three stages
+    at ``eps = 0.005``, the chapter beyond the paper compares its flows on it (also at other
+    ``alpha``)."""
+    return _random_blocks(
+        "Figure-1-sized instance", [3, 2], 0, ALPHA, (0.002, 0.005, 0.01),
+        why="The shape of the paper's Figure 1 with generic values: seed 0 is already inside "
+            "Assumption 3.3 at alpha = 0.1 and every eps the chapters run it at.",
+    )
+
+
+def eight_coordinate_instance() -> NamedInstance:
+    """``N = 2`` rows with four non-zero entries each, seed 2: the background chapter's sweep
+    of the gradient-flow limit (``eps = 0``) over 41 values of ``alpha`` from ``1e-6`` to
+    ``10``. Eq. (19) fails for ``alpha`` above its upper bound 0.122, the kernel end of the
+    sweep."""
+    return _random_blocks(
+        "eight-coordinate instance", [4, 4], 2,
+        tuple(float(a) for a in np.geomspace(1e-6, 10.0, 41)), (0.0,),
+        why="Four entries per row make the minimum-l1 and minimum-l2 interpolators far apart; "
+            "of seeds 0-3 it has the smallest ratio r* = 0.67 of second-largest to largest "
+            "|x_k| in a row, so the alpha^(2(1 - r*)) approach to beta_l1 is measurable at "
+            "alpha <= 1e-4.",
+    )
+
+
+def shared_depth_instance() -> NamedInstance:
+    """``N = 2``, ``D = 5``, blocks of 2 and 3 columns, seed 0: most checks of the depth-``H``
+    chapter, at ``eps = 0.01`` and ``alpha`` from ``sign_start_alpha`` (0.1 at ``H = 2``,
+    the depth Assumption 3.3 is stated for; 0.14, 0.24 and 0.39 at ``H = 3, 4, 6``)."""
+    return _random_blocks(
+        "shared depth instance", [2, 3], 0, ALPHA, (0.01,),
+        why="Figure-1 dimensions with other blocks: at H = 2, eps = 0.01 and the alpha of a "
+            "sign-descent start it satisfies Assumption 3.3, so the depth-2 flow is one the "
+            "paper's theorems cover.",
+    )
+
+
+def ten_coordinate_row_instance() -> NamedInstance:
+    """One row with ten non-zero entries, seed 6: the depth-``H`` chapter's minimisers over
+    ``x^T beta = y`` and its sparsity checks at ``alpha = 0.1``, ``eps = 0.01`` (also at
+    ``alpha = 0.05`` and smaller ``eps``). Eq. (19) fails at ``alpha = 0.1`` (upper bound
+    0.0843)."""
+    return _random_blocks(
+        "ten-coordinate row instance", [10], 6, ALPHA, (0.01,),
+        why="Ten coordinates make the share of the largest one a graded measure of sparsity; "
+            "of seeds 0-7 its largest |x_i| stands out most (the second largest is 0.79 of "
+            "it).",
+    )
+
+
+def depth_explorer_plane_instance() -> NamedInstance:
+    """One row with two entries, seed 3 (the setting of Figure 2): the depth-``H`` explorer at
+    ``alpha = 0.2`` and nine ``eps`` from ``1e-3`` to ``1e-1`` (``10 ** arange(-3, -0.99,
+    0.25)``). Assumption 3.3 fails at the two largest (eq. 18 from ``eps > 0.045``)."""
+    return _random_blocks(
+        "depth-explorer plane instance", [2], 3, 0.2,
+        tuple(float(e) for e in 10.0 ** np.arange(-3, -0.99, 0.25)),
+        why="A plane, so the flows can be drawn; seed 3 is the first with Assumption 3.3 at "
+            "alpha = 0.2 and the seven eps of the explorer up to 0.032.",
+    )
+
+
+def weight_decay_plane_instance() -> NamedInstance:
+    """One row with two entries, seed 1 (the setting of Figure 2): the weight-decay flows of
+    the chapter beyond the paper, ``L = 2``, ``alpha = 0.1``, SSD at ``eps = 0.05`` (and
+    gradient flow)."""
+    return _random_blocks(
+        "weight-decay plane instance", [2], 1, ALPHA, (0.05,),
+        why="A plane, so the paths can be drawn; seed 1 is the first with Assumption 3.3 at "
+            "alpha = 0.1 and eps = 0.05.",
+    )
+
+
+#: The named instances of the book, by key.
 REGISTRY = {
     "figure1": figure1_instance,
     "figure1_admissible": figure1_admissible_instance,
     "figure2": figure2_instance,
     "figure2_admissible": figure2_admissible_instance,
+    "figure1_sized": figure1_sized_instance,
+    "eight_coordinates": eight_coordinate_instance,
+    "depth_shared": shared_depth_instance,
+    "row10": ten_coordinate_row_instance,
+    "depth_explorer_plane": depth_explorer_plane_instance,
+    "weight_decay_plane": weight_decay_plane_instance,
 }
+
+#: The keys of the paper's figure data and their admissible versions.
+FIGURES = ("figure1", "figure1_admissible", "figure2", "figure2_admissible")
+
+
+def get(name) -> NamedInstance:
+    """The named instance of :data:`REGISTRY` key ``name``, e.g. ``get("figure1_sized")``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`REGISTRY`; the message lists the keys.
+    """
+    try:
+        make = REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"no named instance {name!r}; the registry has "
+                         f"{', '.join(map(repr, REGISTRY))}.") from None
+    return make()

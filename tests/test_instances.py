@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ssdlib import Problem
+from ssdlib import Problem, check_assumptions
+from ssdlib.depth import sign_start_alpha
 from ssdlib.instances import (
+    FIGURES,
     NoAdmissibleSeedError,
     REGISTRY,
     figure1_admissible_instance,
@@ -15,6 +17,7 @@ from ssdlib.instances import (
     figure2_draw,
     figure2_instance,
     first_admissible_seed,
+    get,
 )
 
 
@@ -84,7 +87,8 @@ def seed42(shape_x, n_y):
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_named_instances_state_where_assumption_3_3_holds(name):
     inst = REGISTRY[name]()
-    ok = {e: a33_by_formula(inst.problem, inst.alpha, e) for e in inst.eps}
+    ok = {e: all(a33_by_formula(inst.problem, a, e) for a in np.atleast_1d(inst.alpha))
+          for e in inst.eps}
     assert inst.assumption_3_3 == ok
     assert (inst.outside == "") == all(ok.values())
     assert ("3.3" in inst.assumptions) == all(ok.values())
@@ -124,3 +128,73 @@ def test_figure2_instances():
     np.testing.assert_allclose(adm.problem.y, 2 * y)
     assert adm.admissible_eps == adm.eps == (0.001, 0.002, 0.005, 0.01, 0.02)
     assert "3.8" in adm.assumptions
+
+
+# The book's random instances: key -> (sizes, seed, alpha, eps), typed from the chapters.
+RANDOM = {
+    "figure1_sized": ([3, 2], 0, 0.1, (0.002, 0.005, 0.01)),
+    "eight_coordinates": ([4, 4], 2, tuple(np.geomspace(1e-6, 10.0, 41)), (0.0,)),
+    "depth_shared": ([2, 3], 0, 0.1, (0.01,)),
+    "row10": ([10], 6, 0.1, (0.01,)),
+    "depth_explorer_plane": ([2], 3, 0.2, tuple(10.0 ** np.arange(-3, -0.99, 0.25))),
+    "weight_decay_plane": ([2], 1, 0.1, (0.05,)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(RANDOM))
+def test_random_instance_is_its_construction(key):
+    sizes, seed, alpha, eps = RANDOM[key]
+    inst = get(key)
+    expected = Problem.random_blocks(sizes, seed=seed)
+    built = eval(inst.construction, {"Problem": Problem})  # the string rebuilds the data
+    for problem in (inst.problem, built):
+        np.testing.assert_array_equal(problem.X, expected.X)
+        np.testing.assert_array_equal(problem.y, expected.y)
+    assert inst.construction == f"Problem.random_blocks({sizes}, seed={seed})"
+    assert inst.seed == seed and inst.construction in inst.label
+    np.testing.assert_allclose(inst.alpha, alpha, rtol=1e-15)
+    np.testing.assert_allclose(inst.eps, eps, rtol=1e-15)
+
+
+@pytest.mark.parametrize("key", sorted(RANDOM))
+def test_random_instance_reports_its_assumptions(key):
+    inst = get(key)
+    reps = [check_assumptions(inst.problem, a, e)
+            for a in np.atleast_1d(inst.alpha) for e in inst.eps]
+    expected = {"3.2": all(r.a32 for r in reps), "3.3": all(r.a33 for r in reps),
+                "3.8": all(r.a38 for r in reps)}
+    assert set(inst.assumptions) == {k for k, ok in expected.items() if ok}
+    assert (inst.outside == "") == expected["3.3"]
+    assert inst.why.endswith(".") and inst.name
+
+
+def test_random_instances_where_the_chapters_say():
+    assert get("figure1_sized").assumptions == ("3.2", "3.3")
+    assert get("weight_decay_plane").assumptions == ("3.2", "3.3", "3.8")
+    assert "3.3" not in get("row10").assumptions            # alpha = 0.1 > 0.0843
+    plane = get("depth_explorer_plane")
+    assert plane.admissible_eps == plane.eps[:7]
+    sweep = get("eight_coordinates")
+    assert "11 of the 41 values of alpha (0.1778 to 10)" in sweep.outside
+    depth = get("depth_shared")
+    assert sign_start_alpha(depth.problem, 2, 0.01) == depth.alpha
+
+
+def test_names_and_keys_are_unique():
+    insts = [make() for make in REGISTRY.values()]
+    names = [inst.name for inst in insts]
+    assert len(set(names)) == len(names) == len(REGISTRY)
+    assert len({inst.label for inst in insts}) == len(insts)
+    assert set(FIGURES) <= set(REGISTRY) and set(RANDOM) == set(REGISTRY) - set(FIGURES)
+
+
+def test_get_returns_the_registry_entry():
+    for key, make in REGISTRY.items():
+        assert get(key).name == make().name
+
+
+@pytest.mark.parametrize("bad", ["Figure-1-sized instance", "figure3", None])
+def test_get_raises_on_an_unknown_name(bad):
+    with pytest.raises(ValueError, match=r"no named instance .*'figure1_sized'") as err:
+        get(bad)
+    assert repr(bad) in str(err.value)
