@@ -2,8 +2,8 @@
 #
 #   make book       build the HTML book (strict: warnings are errors) -> _build/html/index.html
 #   make test       lint, unit tests, strict build (runs every chapter), broken-formula tests,
-#                   browser test of every page
-#   make bench      run the benchmarks
+#                   browser test of every page, the chapters run in JupyterLab
+#   make bench      run the benchmarks;  make bench-ui  slider redraw times in JupyterLab
 #   make pdf        the book as PDF (and an instructors' PDF with the solutions) -> _build/pdf/
 #   make clean      remove build output;  make distclean  also removes .venv
 
@@ -26,7 +26,7 @@ export CHROMIUM
 
 LINT_DIRS := $(wildcard ssdlib tests benchmarks tools)
 
-.PHONY: book test env lint unit chapters flips browser chromium poppler pdf pdf-test bench mutation clean distclean
+.PHONY: book test env lint unit chapters flips browser lab chromium poppler pdf pdf-test bench bench-ui mutation clean distclean
 
 ## Environment: created once; reinstalled only when requirements.txt or pyproject.toml change.
 env: $(STAMP)
@@ -57,6 +57,7 @@ test: $(STAMP) chromium
 	@$(MAKE) --no-print-directory book
 	@$(MAKE) --no-print-directory flips
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory lab
 	@echo "All tests passed."
 
 lint: $(STAMP)
@@ -74,7 +75,11 @@ flips: $(STAMP)
 	$(BIN)/python -m pytest -m book tests/test_chapters.py -k "broken or toc or kernel"
 
 browser: $(STAMP) chromium
-	$(BIN)/python -m pytest -m browser tests/test_browser.py
+	$(BIN)/python -m pytest -m browser tests/test_browser.py tests/test_search.py
+
+# The chapters with sliders opened, run and moved in JupyterLab, as a student in Binder would.
+lab: $(STAMP) chromium
+	$(BIN)/python -m pytest -m browser tests/test_lab.py
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -115,6 +120,11 @@ poppler:
 ## which the reproducibility page shows.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## Key press to repainted figure for every slider, in JupyterLab in headless Chromium; writes
+## benchmarks/ui.json (commit it), which the reproducibility page shows.
+bench-ui: $(STAMP) chromium
+	$(BIN)/python benchmarks/ui.py
 
 ## Mutation testing of the core modules (mutation/config.toml) against the fast unit tests; not
 ## part of `make test`. Prints the score per module and the surviving mutants; fails below the

@@ -592,7 +592,9 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
     """
     tr, sign_loss = steepest.explore_flow(problem, alpha, q, depth=depth, eps=eps, t_eval=t_eval,
                                           rtol=rtol, atol=atol)
-    fig = column_figure(3.6)
+    # fixed margins instead of a layout engine: this figure backs a widget and must redraw fast
+    fig = column_figure(3.6, layout=None)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.3, top=0.83, wspace=0.28)
     ax, bx = fig.subplots(1, 2, sharex=True)
     t = tr.t[1:]
     ax.semilogx(t, tr.loss[1:] / tr.loss[0], color="k", lw=1.8, label=f"loss, q = {q:g}")
@@ -612,5 +614,5 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
     bx.axhline(0, color="0.8", lw=0.8)
     bx.set_xlabel("t")
     bx.set_title(r"(b) coordinates $\beta_i(t)$")
-    legend_below(fig, *_unique_handles([ax, bx]), ncols=4)
+    fig.legend(*_unique_handles([ax, bx]), loc="lower center", ncols=4, frameon=False)
     return fig
