@@ -215,3 +215,214 @@ def test_min_bregman_general_X_small_alpha_without_warnings():
         warnings.simplefilter("error")
         b = S.min_bregman_solution(G, 1e-4)
     assert np.linalg.norm(G.X @ b - G.y) < 1e-12
+
+
+# --- the pieces handed to the dual solver, and the solver's exact brackets -------------------
+
+
+def _captured(monkeypatch, call):
+    """The callables (beta_of_z, dbeta_of_z, conj, z0) that ``call`` hands to the dual solver."""
+    import ssdlib.mirror as M
+
+    seen = []
+
+    def capture(problem, beta_of_z, dbeta_of_z, conj, z0):
+        seen.append((beta_of_z, dbeta_of_z, conj, np.array(z0)))
+        return np.zeros(problem.D)
+
+    monkeypatch.setattr(M, "_solve_dual", capture)
+    call()
+    assert len(seen) == 1
+    return seen[0]
+
+
+def _check_inverse_map_pieces(pieces, beta_ref, z_pts, z_pairs):
+    """dbeta against central differences of the hand-written inverse map ``beta_ref``, beta
+    against ``beta_ref``, and differences of conj against quadrature of ``beta_ref``."""
+    from scipy.integrate import quad
+
+    beta_of_z, dbeta_of_z, conj, _ = pieces
+    D = z_pts.shape[1]
+    allb = np.arange(D)
+    for z in z_pts:
+        np.testing.assert_allclose(beta_of_z(z, allb), beta_ref(z), rtol=1e-14, atol=1e-300)
+        h = 1e-6 * np.maximum(np.abs(z), 1e-3)
+        fd = (beta_ref(z + h) - beta_ref(z - h)) / (2 * h)
+        np.testing.assert_allclose(dbeta_of_z(z, allb), fd, rtol=1e-7, atol=1e-9)
+    for z1, z2 in z_pairs:
+        got = conj(z2, allb) - conj(z1, allb)
+        for i in range(D):
+            ref = quad(lambda s, i=i: beta_ref(np.full(D, s))[i], z1[i], z2[i],
+                       epsabs=1e-13, epsrel=1e-12)[0]
+            assert abs(got[i] - ref) <= 1e-10 * (1 + abs(ref))
+
+
+def test_min_E_inverse_mirror_map_derivative_and_conjugate(monkeypatch, hand):
+    # depth 2 on the hand flow, v_inf = (1/8, 1/8, 0): beta(z) = sgn(z) max(z^2 - v^2, 0) is
+    # flat for |z| < v (0.1 is clamped: 0.1^2 < 1/64 although 2 * 0.1 > 1/64)
+    P, tr = hand
+    v = np.array([0.125, 0.125, 0.0])
+
+    def beta2(z):
+        return np.sign(z) * np.maximum(z * z - v * v, 0.0)
+
+    pieces = _captured(monkeypatch, lambda: S.min_E_solution(P, tr))
+    np.testing.assert_array_equal(pieces[3], [0.25, -0.25, -0.25])  # sgn(x_i y) alpha
+    z_pts = np.array([[0.1, -0.1, 0.3], [0.7, -0.3, -1.1], [-0.05, 0.6, 2.0]])
+    pairs = [(np.array([0.2, -0.2, 0.1]), np.array([0.9, -1.3, 1.7])),
+             (np.array([0.05, -0.1, -0.4]), np.array([0.6, 0.4, -2.0]))]
+    _check_inverse_map_pieces(pieces, beta2, z_pts, pairs)
+
+
+def test_min_E_inverse_mirror_map_depth_3(monkeypatch):
+    # depth 3: beta(z) = sgn(z) max(|z|^3 - v^3, 0) with the flow's own v_inf
+    P = S.Problem([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]], [0.25, -4.5])
+    tr = S.simulate(P, ALPHA, 0.0, depth=3)
+    v = np.array(tr.v_inf)
+
+    def beta3(z):
+        return np.sign(z) * np.maximum(np.abs(z) ** 3 - v**3, 0.0)
+
+    pieces = _captured(monkeypatch, lambda: S.min_E_solution(P, tr))
+    z_pts = np.array([[0.4, -0.7, 0.3], [1.2, -0.5, -1.1], [-0.9, 0.6, 2.0]])
+    pairs = [(np.array([0.3, -0.3, 0.1]), np.array([0.9, -1.3, 1.7])),
+             (np.array([0.5, -0.4, -0.4]), np.array([1.6, 0.8, -2.0]))]
+    _check_inverse_map_pieces(pieces, beta3, z_pts, pairs)
+
+
+def test_min_bregman_inverse_mirror_map_derivative_and_conjugate(monkeypatch):
+    # eq. (14): 1/4 arcsinh(beta / c) = z inverts to beta = c sinh(4 z), c = 2 alpha^2 = 1/8
+    P = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+
+    def beta_sinh(z):
+        return 0.125 * np.sinh(4 * z)
+
+    pieces = _captured(monkeypatch, lambda: S.min_bregman_solution(P, 0.25))
+    np.testing.assert_array_equal(pieces[3], np.zeros(3))
+    z_pts = np.array([[0.1, -0.2, 0.3], [0.7, -0.3, -1.1]])
+    pairs = [(np.array([0.0, -0.2, 0.1]), np.array([0.9, -1.3, 1.2]))]
+    _check_inverse_map_pieces(pieces, beta_sinh, z_pts, pairs)
+
+
+def test_block_dual_roots_on_the_doubling_grid_are_returned_exactly():
+    # one scalar equation per row, x . c sinh(4 x t) = y_n, with y_n built so that the root is
+    # exactly t = 1, -1, -2, 4, 2: the bracket search [-1, 1] doubled stops on the root itself,
+    # so the solver returns it without rounding and beta = c sinh(4 x t) bit for bit
+    alpha = 0.5
+    c = 2 * alpha**2
+    rows = [(np.array([0.3, -0.2]), 1.0), (np.array([0.3, -0.2]), -1.0), (np.array([0.25]), -1.0),
+            (np.array([0.15, 0.1]), -2.0), (np.array([0.2]), 4.0), (np.array([0.1125]), 4.0),
+            (np.array([0.3, 0.2]), 2.0)]
+    D = sum(len(x) for x, _ in rows)
+    X = np.zeros((len(rows), D))
+    y, expected, j = [], [], 0
+    for n, (x, t) in enumerate(rows):
+        X[n, j:j + len(x)] = x
+        b = c * np.sinh(4 * (0.0 + x * t))
+        y.append(x @ b)
+        expected.extend(b)
+        j += len(x)
+    P = S.Problem(X, y)
+    assert P.blocks is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = S.min_bregman_solution(P, alpha)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_block_dual_small_root_to_full_relative_precision():
+    # one column: x c sinh(4 x t) = y has the root t = arcsinh(y / (x c)) / (4 x) ~ 1e-9, so
+    # beta = y / x; an absolute tolerance on t of 1e-12 would leave a relative error ~1e-3
+    for y in (1e-9, -3e-10):
+        P = S.Problem([[0.5]], [y])
+        got = S.min_bregman_solution(P, 0.5)
+        assert abs(got[0] - y / 0.5) <= 1e-14 * abs(y / 0.5)
+
+
+def test_block_dual_bracket_search_overflow_is_silent():
+    # x = 100, root 4 x t = 600: doubling the bracket to t = 2 overflows sinh(800), which is
+    # not a failure; beta = y / x (to the condition number 4 x t = 600 times the root's 4 eps)
+    x, alpha = 100.0, 0.5
+    y = x * (2 * alpha**2) * math.sinh(600.0)
+    P = S.Problem([[x]], [y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = S.min_bregman_solution(P, alpha)
+    assert abs(got[0] - y / x) <= 1e-12 * (y / x)
+
+
+def test_general_dual_zero_labels_and_large_scale():
+    X = [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]]
+    # y = 0: beta = 0 satisfies X beta = y and 1/4 arcsinh(0) = X^T 0, so it is the minimiser
+    np.testing.assert_array_equal(S.min_bregman_solution(S.Problem(X, [0.0, 0.0]), 0.3),
+                                  np.zeros(3))
+    # y of size 1e6: the solution is found to the relative round-off of X beta
+    y = np.array([2e6, -1e6])
+    G = S.Problem(X, y)
+    b = S.min_bregman_solution(G, 0.3)
+    assert np.linalg.norm(G.X @ b - y) < 1e-12 * np.linalg.norm(y)
+    z = np.arcsinh(b / (2 * 0.3**2)) / 4
+    nu = np.linalg.lstsq(G.X.T, z, rcond=None)[0]
+    assert np.linalg.norm(G.X.T @ nu - z) < 1e-10 * np.linalg.norm(z)
+
+
+def test_bregman_E_depth_3():
+    # eq. (22) written out for H = 3: 3/4 sum(|b| + v_inf^3)^(4/3) - 3/4 D alpha^4
+    # - alpha sum sgn(x_i y) b_i
+    P = S.Problem([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]], [0.25, -4.5])
+    tr = S.simulate(P, ALPHA, 0.0, depth=3)
+    betas = np.array([[0.3, -0.2, 1.0], [0.0, 0.0, 0.0], [-1.0, 2.0, -2.25]])
+    expected = [0.75 * np.sum((np.abs(b) + tr.v_inf**3) ** (4 / 3)) - 0.75 * 3 * ALPHA**4
+                - ALPHA * np.sum(tr.sign * b) for b in betas]
+    np.testing.assert_allclose(S.bregman_E(betas, tr), expected, rtol=1e-14, atol=1e-16)
+
+
+def test_potential_of_python_integers_beyond_int64():
+    # 10**30 does not fit an int64; it must be read as the float 1e30:
+    # Phi = 2/3 (1e30)^(3/2) = 2/3 1e45, grad Phi = sqrt(1e30) = 1e15
+    assert abs(S.potential([10**30, 0], [0.0, 0.0]) - 2e45 / 3) <= 1e-14 * 2e45 / 3
+    np.testing.assert_allclose(S.mirror_map([10**30, -(10**30)], [0.0, 0.0]), [1e15, -1e15],
+                               rtol=1e-15)
+
+
+def test_kkt_bounds_at_eps_zero():
+    # eps = 0 (the sign flow) is allowed; the eps terms vanish (ep log ep -> 0):
+    # M_plus = (c - s) lam^(-1/4) y^(1/2), M_minus = (c - s)((2 lam)^(-1/4) y^(1/2) - alpha)
+    P = one_block()
+    got = S.kkt_bounds(P, ALPHA, 0.0)
+    lam, c, s, yy = 4.0, 0.8, 0.6, 0.35
+    np.testing.assert_allclose(
+        got, [[(c - s) * lam**-0.25 * yy**0.5, (c - s) * ((2 * lam) ** -0.25 * yy**0.5 - ALPHA)]],
+        rtol=1e-13)
+
+
+@pytest.mark.parametrize("X, y, alpha", [
+    ([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5], 3.0),
+    ([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1e-6, 2e-6], 1e-4),
+    ([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1e-6, 2e-6], 1e-8),
+    ([[1.0, 1.0, 0.0], [1.0, 1.0 + 1e-4, 1e-4]], [1000.0, 2000.0], 1e-5),
+])
+def test_general_dual_kkt_across_scales(X, y, alpha):
+    # the KKT conditions of eq. (14) for large and tiny alpha, tiny labels and nearly parallel
+    # rows: X beta = y up to round-off, and 1/4 arcsinh(beta / (2 alpha^2)) in the row space
+    G = S.Problem(X, y)
+    b = S.min_bregman_solution(G, alpha)
+    y = np.asarray(y)
+    assert np.linalg.norm(G.X @ b - y) <= 1e-12 * (np.linalg.norm(y)
+                                                   + np.linalg.norm(G.X) * np.linalg.norm(b))
+    z = np.arcsinh(b / (2 * alpha**2)) / 4
+    nu = np.linalg.lstsq(G.X.T, z, rcond=None)[0]
+    assert np.linalg.norm(G.X.T @ nu - z) <= 1e-10 * np.linalg.norm(z)
+
+
+def test_bregman_E_of_python_integers_beyond_int64(hand):
+    # a batch with 10**30 (no int64) is read as floats: the result is a float64 array equal to
+    # eq. (22) written out, 2/3 sum(|b| + v_inf^2)^(3/2) - 1/32 - alpha sum sgn(x_i y) b_i
+    _, tr = hand
+    betas = [[10**30, 0, 1], [2, 3, 4]]
+    got = S.bregman_E(betas, tr)
+    assert got.dtype == np.float64
+    b = np.array(betas, dtype=float)
+    expected = (2 / 3 * np.sum((np.abs(b) + tr.v_inf**2) ** 1.5, axis=1) - 1 / 32
+                - ALPHA * (b @ tr.sign))
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
