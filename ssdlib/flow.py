@@ -500,8 +500,11 @@ def _simulate_general(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol)
         W[inside] = sol.sol(t_eval[inside]).T
         W[~inside] = w_inf
     else:
-        inside = t_eval <= t_conv
+        # t = 0 is the initial point; the times in (0, t_conv] are integrated to (a span
+        # (0, 0) would take no step and return no points); later ones hold the limit
+        inside = (t_eval > 0) & (t_eval <= t_conv)
         W = np.empty((t_eval.size, 2 * D))
+        W[t_eval == 0] = w0
         if inside.any():
             sol2 = solve_ivp(fun, (0.0, t_eval[inside][-1]), w0, t_eval=t_eval[inside],
                              method="Radau", jac=jac, rtol=rtol, atol=atol)
@@ -509,7 +512,7 @@ def _simulate_general(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol)
                 raise RuntimeError(f"the Radau solver failed: {sol2.message}")
             nfev += sol2.nfev
             W[inside] = sol2.y.T
-        W[~inside] = w_inf
+        W[t_eval > t_conv] = w_inf
     return _assemble(problem, t_eval, W[:, :D], W[:, D:], w_inf[:D], w_inf[D:], alpha=alpha,
                      eps=eps, depth=H, method=method, T0=T0, T=T, t_conv=t_conv,
                      message="converged", nfev=nfev)

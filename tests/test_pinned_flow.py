@@ -398,3 +398,55 @@ def test_sign_descent_limits_are_the_last_iterate_and_unreached_stages_are_nan()
     assert not np.array_equal(d.w_plus[-1], d.w_plus[-2])
     # after three steps of 0.01 every |grad| is still far above eps = 0.001
     assert np.isnan(d.T0) and np.isnan(d.T)
+
+
+
+# Four columns, two rows: no block structure (general path, Radau on the 2D system).
+X_G4 = np.array([[1.0, 0.5, -0.3, 0.7], [0.2, -1.0, 0.8, 0.1]])
+Y_G4 = np.array([1.0, -0.5])
+
+
+@functools.cache
+def lsoda_reference(alpha, eps, t_end, gd):
+    """LSODA at rtol 1e-12 on the system in w of X_G4, Y_G4 (H = 2), dense output; the field
+    written from eq. (8) as in ``reference`` (LSODA is much faster than Radau here)."""
+    def rhs(t, w):
+        gp, gm = grads(X_G4, Y_G4, w[None, :4], w[None, 4:])
+        g = np.concatenate([gp[0], gm[0]])
+        return -g if gd else -g / (np.abs(g) + eps)
+
+    sol = solve_ivp(rhs, (0, t_end), np.full(8, alpha), method="LSODA", rtol=1e-12,
+                    atol=1e-14, dense_output=True)
+    assert sol.success
+    return sol
+
+
+@pytest.mark.parametrize("method,t_end", [("ssd", 1.0), ("gd", 40.0)])
+def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
+    # t_eval = [0, t_end] with t_end past the convergence time: the only point at or before
+    # t_converged is t = 0, where the weights are alpha; t_end holds the limit
+    P = S.Problem(X_G4, Y_G4)
+    assert P.blocks is None
+    alpha, eps = 0.05, 0.01
+    gd = method == "gd"
+    sol = lsoda_reference(alpha, eps, t_end, gd)
+    tr = S.simulate(P, alpha, eps, method=method, t_eval=[0.0, t_end])
+    assert 0.5 * t_end < tr.t_converged < t_end
+    np.testing.assert_array_equal(tr.t, [0.0, t_end])
+    np.testing.assert_array_equal(tr.w_plus[0], np.full(4, alpha))
+    np.testing.assert_array_equal(tr.w_minus[0], np.full(4, alpha))
+    np.testing.assert_array_equal(tr.w_plus[1], tr.w_plus_inf)
+    np.testing.assert_array_equal(tr.w_minus[1], tr.w_minus_inf)
+    W = sol.sol(t_end)
+    check_fields(tr_slice(tr, np.array([False, True])), X_G4, Y_G4, W[None, :4], W[None, 4:], 2,
+                 1e-10)
+    # a single point, t = 0
+    tr0 = S.simulate(P, alpha, eps, method=method, t_eval=[0.0])
+    check_fields(tr0, X_G4, Y_G4, np.full((1, 4), alpha), np.full((1, 4), alpha), 2, 1e-15)
+    assert tr0.t_converged == tr.t_converged
+    # a grid starting after 0: a point inside and one past convergence
+    t_eval = [0.5 * tr.t_converged, t_end]
+    tr1 = S.simulate(P, alpha, eps, method=method, t_eval=t_eval)
+    np.testing.assert_array_equal(tr1.t, t_eval)
+    W1 = sol.sol(t_eval).T
+    check_fields(tr1, X_G4, Y_G4, W1[:, :4], W1[:, 4:], 2, 1e-10)
