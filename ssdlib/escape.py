@@ -90,7 +90,7 @@ def _blocks(X):
 
 
 def _saddle_stop(A, y_n, alpha, depth):
-    """Solve ``2 A t (alpha + t)^(L-1) = |y_n|`` for ``t >= 0``."""
+    """Solve ``2 A t (alpha + t)^(H-1) = |y_n|`` for ``t >= 0``."""
     return brentq(lambda s: 2 * A * s * (alpha + s) ** (depth - 1) - abs(y_n), 0, 1e3,
                   xtol=1e-15)
 
@@ -101,10 +101,10 @@ def saddle_sign_flow(problem, alpha, t, *, depth=2):
     Under Assumption 3.2, with row ``n`` owning the columns ``I_n`` and
     ``A_n = sum_{i in I_n} |x_{ni}|``, every coordinate of row ``n`` is
 
-    .. math:: \beta_i(t) = 2\,\mathrm{sgn}(x_{ni} y_n)\,\tau(\alpha + \tau)^{L-1},
+    .. math:: \beta_i(t) = 2\,\mathrm{sgn}(x_{ni} y_n)\,\tau(\alpha + \tau)^{H-1},
               \qquad \tau = \min(t, t_n),
 
-    where ``t_n`` solves ``2 A_n t_n (alpha + t_n)^(L-1) = |y_n|`` (the book's proposition
+    where ``t_n`` solves ``2 A_n t_n (alpha + t_n)^(H-1) = |y_n|`` (the book's proposition
     "Escape from w_1 = 0", part 2).
 
     Parameters
@@ -115,7 +115,7 @@ def saddle_sign_flow(problem, alpha, t, *, depth=2):
     t : array_like, shape (T,)
         Times ``>= 0``.
     depth : int, default 2
-        ``L >= 2``.
+        ``H >= 2``.
 
     Returns
     -------
@@ -186,12 +186,12 @@ def fit_escape_laws(alphas, times, methods, *, semilog=None, mask=None):
     alphas : array_like, shape (A,)
         Initialisation scales.
     times : dict
-        ``times[method][L]``: escape times, shape (A,).
+        ``times[method][H]``: escape times, shape (A,).
     methods : dict
         ``methods[method] = (q, eps)`` of the flow (for the derived exponent,
         :func:`~ssdlib.steepest.saddle.escape_exponent`); missing methods count as sign flow.
     semilog : dict, optional
-        ``semilog[method][L]``: the derived coefficient of ``log(1/alpha)`` for the curves
+        ``semilog[method][H]``: the derived coefficient of ``log(1/alpha)`` for the curves
         with a logarithmic law.
     mask : array_like of bool, shape (A,), optional
         The ``alpha`` used in the fits (default: all).
@@ -199,10 +199,10 @@ def fit_escape_laws(alphas, times, methods, *, semilog=None, mask=None):
     Returns
     -------
     fits : dict
-        ``fits[method][L] = (slope, intercept, scale)`` with scale ``'loglog'`` or
+        ``fits[method][H] = (slope, intercept, scale)`` with scale ``'loglog'`` or
         ``'semilog'``.
     derived : dict
-        ``derived[method][L]``: the derived slope or coefficient, as text for a legend.
+        ``derived[method][H]``: the derived slope or coefficient, as text for a legend.
     """
     alphas = np.asarray(alphas, dtype=float)
     mask = np.ones(alphas.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -213,14 +213,14 @@ def fit_escape_laws(alphas, times, methods, *, semilog=None, mask=None):
     fits, derived = {}, {}
     for m, inner in times.items():
         fits[m], derived[m] = {}, {}
-        for L, t in inner.items():
-            coef = semilog.get(m, {}).get(L)
+        for H, t in inner.items():
+            coef = semilog.get(m, {}).get(H)
             scale = "semilog" if coef is not None else "loglog"
             s, b = fit_escape_slope(alphas[mask], np.asarray(t)[mask], scale=scale)
-            fits[m][L] = (s, b, scale)
+            fits[m][H] = (s, b, scale)
             q, e = methods.get(m, (1.0, 0.0))
-            derived[m][L] = (f"{coef:.3g}" if coef is not None
-                             else f"{escape_exponent(q, L, eps=e):g}")
+            derived[m][H] = (f"{coef:.3g}" if coef is not None
+                             else f"{escape_exponent(q, H, eps=e):g}")
     return fits, derived
 
 
@@ -338,9 +338,9 @@ def escape_threshold(problem, optimizer, alpha, guess, steps, *, start=-4.0, sto
 def predicted_threshold(problem, alphas, steps, *, optimizer="gd", depth=2):
     r"""Derived learning-rate thresholds for escaping within ``steps`` steps.
 
-    * ``'gd'``, ``L = 2``: ``(alpha^(-1/K) - 1) / (2 max_i |rho_0,i|)``, the exact threshold of
-      the linear recursion ``u <- u + eta c u`` with ``c = L max_i |rho_0,i|``;
-    * ``'gd'``, ``L >= 3``: ``t_esc^GF(alpha) / K`` with the leading term of
+    * ``'gd'``, ``H = 2``: ``(alpha^(-1/K) - 1) / (2 max_i |rho_0,i|)``, the exact threshold of
+      the linear recursion ``u <- u + eta c u`` with ``c = H max_i |rho_0,i|``;
+    * ``'gd'``, ``H >= 3``: ``t_esc^GF(alpha) / K`` with the leading term of
       :func:`~ssdlib.steepest.saddle.escape_time_prediction`;
     * ``'sign'``: ``t_esc^sign(alpha) / K`` with the exact sign-flow escape time.
 
@@ -378,14 +378,14 @@ def stability_ceiling(problem, depth, *, alpha=0.01, t_end=1e5):
 
     At a solution with residual 0 the Hessian of the loss (eq. 8) in the weights is
     ``J^T (X^T X / 2) J`` with ``J = d beta / d w``; for the tied model ``J J^T`` is diagonal,
-    ``L^2 (u^(2L-2) + v^(2L-2))``. The solution is the limit of gradient flow from
+    ``H^2 (u^(2H-2) + v^(2H-2))``. The solution is the limit of gradient flow from
     ``w = alpha`` (:func:`~ssdlib.steepest.flows.steepest_flow` with ``q = 2`` at time ``t_end``).
 
     Parameters
     ----------
     problem : object with ``.X``, ``.y`` or a pair ``(X, y)``
     depth : int
-        ``L >= 2``.
+        ``H >= 2``.
     alpha : float, default 0.01
     t_end : float, default 1e5
         Time at which the flow is taken as converged.

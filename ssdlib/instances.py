@@ -399,7 +399,7 @@ def depth_explorer_plane_instance() -> NamedInstance:
 
 def weight_decay_plane_instance() -> NamedInstance:
     """One row with two entries, seed 1 (the setting of Figure 2): the weight-decay flows of
-    the chapter beyond the paper, ``L = 2``, ``alpha = 0.1``, SSD at ``eps = 0.05`` (and
+    the chapter beyond the paper, ``H = 2``, ``alpha = 0.1``, SSD at ``eps = 0.05`` (and
     gradient flow)."""
     return _random_blocks(
         "weight-decay plane instance", [2], 1, ALPHA, (0.05,),

@@ -1,7 +1,7 @@
 r"""Discrete optimizers on the deep diagonal regression model.
 
 The model, loss and parameter layout are those of :mod:`ssdlib.steepest`:
-``beta = u^L - v^L`` (``tied=True``, for ``L = 2`` exactly eq. 8 of the paper
+``beta = u^H - v^H`` (``tied=True``, for ``H = 2`` exactly eq. 8 of the paper
 with ``w = (w+, w-)``) or ``beta = prod_l w_l^+ - prod_l w_l^-`` (``tied=False``),
 loss ``1/4 |X beta - y|^2``, start ``w = alpha`` (or the saddle start
 ``w_1 = 0``, ``w_l = alpha``). With ``g = grad_w L`` (plus ``lambda w`` for
@@ -62,7 +62,7 @@ class OptimTrajectory(_Branches):
     ----------
     steps : ndarray of int, shape (T,)
         Recorded step numbers (0, ``record_every``, ..., and always the last).
-    w : ndarray, shape (T, 2, L, D)
+    w : ndarray, shape (T, 2, H, D)
         Weights ``w[:, p, l, i]`` (branch ``p``: 0 plus, 1 minus; tied models
         repeat ``u``/``v`` over the layers).
     beta : ndarray, shape (T, D)
@@ -193,7 +193,7 @@ def optimize(problem, optimizer, alpha, eta, steps, *, depth=2, eps=1e-8, beta1=
     steps : int
         Number of steps ``>= 1``.
     depth : int, default 2
-        ``L >= 2``.
+        ``H >= 2``.
     eps : float, default 1e-8
         Stability constant of SSD, RMSProp, Adam(W), ``>= 0``.
     beta1, beta2 : float in [0, 1)
@@ -203,7 +203,7 @@ def optimize(problem, optimizer, alpha, eta, steps, *, depth=2, eps=1e-8, beta1=
     decoupled : bool, optional
         Default: True for 'adamw', False (coupled L2) otherwise.
     tied : bool, default True
-        The paper's model ``u^L - v^L`` or independent layers.
+        The paper's model ``u^H - v^H`` or independent layers.
     init : {'balanced', 'saddle'} or array_like
         As in :func:`~ssdlib.steepest.flows.steepest_flow`.
     record_every : int, default 1
@@ -289,9 +289,9 @@ def escape_learning_rate(problem, alpha, steps, *, optimizer="gd", depth=2, frac
     :func:`optimize` when that matters).
 
     For gradient descent near the saddle the iterates follow
-    ``u <- u + eta C|rho_0| u^(L-1)``, so ``eta`` must grow like
-    ``alpha^-(L-2) / steps`` for ``L >= 3`` and like
-    ``(alpha^(-1/steps) - 1) / (2|rho_0|)`` for ``L = 2`` (tied); sign descent
+    ``u <- u + eta C|rho_0| u^(H-1)``, so ``eta`` must grow like
+    ``alpha^-(H-2) / steps`` for ``H >= 3`` and like
+    ``(alpha^(-1/steps) - 1) / (2|rho_0|)`` for ``H = 2`` (tied); sign descent
     needs ``eta ~ 1 / steps`` independently of ``alpha``.
 
     Parameters

@@ -5,9 +5,9 @@ paper") derives which penalty on ``beta`` the stationary points of a steepest fl
 decay of rate ``lambda`` minimise, per coordinate and with ``s = |beta_i|``:
 
 * coupled decay (``g -> g + lambda w``, an L2 penalty in the loss), any ``q`` and ``eps``:
-  ``R_c(s) = lambda / 2 s^(2/L)`` (:func:`coupled_regulariser`; the lasso at ``L = 2``);
+  ``R_c(s) = lambda / 2 s^(2/H)`` (:func:`coupled_regulariser`; the lasso at ``H = 2``);
 * decoupled decay (``dw/dt = -phi(g) - lambda w``, AdamW-style) with SSD (``q = 1``,
-  ``eps > 0``): ``R_d(s) = r(s^(1/L))`` with
+  ``eps > 0``): ``R_d(s) = r(s^(1/H))`` with
   ``r(w) = -eps (w + log(1 - lambda w) / lambda)`` for ``w < 1/lambda``, the book's
   eq. :eq:`eq-bp-rdec` (:func:`decoupled_regulariser`);
 * decoupled decay with ``eps = 0``, ``1 < q <= 2``:
@@ -53,9 +53,9 @@ def _check_s(s):
 
 
 def coupled_regulariser(s, lam, *, depth=2):
-    r"""Regulariser of coupled decay, ``lambda / 2 s^(2/L)`` per coordinate, ``s = |beta_i|``.
+    r"""Regulariser of coupled decay, ``lambda / 2 s^(2/H)`` per coordinate, ``s = |beta_i|``.
 
-    Minimising ``lambda/2 (u^2 + v^2)`` subject to ``u^L - v^L = s`` gives ``v = 0`` (book,
+    Minimising ``lambda/2 (u^2 + v^2)`` subject to ``u^H - v^H = s`` gives ``v = 0`` (book,
     proposition "Stationary points and induced regularisers", part 1).
 
     Parameters
@@ -79,7 +79,7 @@ def coupled_regulariser(s, lam, *, depth=2):
 
 
 def decoupled_regulariser(s, lam, eps, *, depth=2):
-    r"""Regulariser of decoupled decay with SSD, ``r_{eps,lambda}(s^(1/L))``: eq. :eq:`eq-bp-rdec`.
+    r"""Regulariser of decoupled decay with SSD, ``r_{eps,lambda}(s^(1/H))``: eq. :eq:`eq-bp-rdec`.
 
     ``r(w) = -eps (w + log(1 - lambda w) / lambda)``, whose derivative
     ``eps lambda w / (1 - lambda w)`` is the inverse of the SSD field ``g / (|g| + eps)``
@@ -98,7 +98,7 @@ def decoupled_regulariser(s, lam, eps, *, depth=2):
     Returns
     -------
     ndarray, shape of ``s``
-        ``inf`` at and beyond the barrier ``s >= lambda^(-L)``.
+        ``inf`` at and beyond the barrier ``s >= lambda^(-H)``.
     """
     s = _check_s(s)
     lam = _check_rate(lam)
@@ -114,7 +114,7 @@ def decoupled_regulariser(s, lam, eps, *, depth=2):
 def steepest_regulariser(s, lam, q, *, depth=2):
     r"""Regulariser of decoupled decay for the steepest flow with ``eps = 0``, ``1 < q <= 2``.
 
-    ``r(w) = (q-1)/q lambda^(1/(q-1)) w^(q/(q-1))`` at ``w = s^(1/L)``; ``q = 2`` gives
+    ``r(w) = (q-1)/q lambda^(1/(q-1)) w^(q/(q-1))`` at ``w = s^(1/H)``; ``q = 2`` gives
     ``lambda/2 w^2``, the same as coupled decay.
 
     Parameters
@@ -147,7 +147,7 @@ def regularised_minimiser(problem, R, *, upper=np.inf):
 
     L-BFGS-B on ``beta = p - n`` with ``0 <= p, n <= upper``, from two starts (near 0, and
     ``p`` at half of ``min(upper, 1)``); the better minimum is returned. Exact for convex
-    ``f + R`` (e.g. ``L = 2`` and the regularisers of this module).
+    ``f + R`` (e.g. ``H = 2`` and the regularisers of this module).
 
     Parameters
     ----------
@@ -182,7 +182,7 @@ def regularised_minimiser(problem, R, *, upper=np.inf):
 
 
 def decay_minimiser(problem, lam, *, decoupled, eps=0.0):
-    r"""The minimiser of ``f + R`` that a flow with weight decay ``lam`` converges to, ``L = 2``.
+    r"""The minimiser of ``f + R`` that a flow with weight decay ``lam`` converges to, ``H = 2``.
 
     ``decoupled=False``: the lasso :func:`coupled_regulariser` (gradient flow and SSD alike);
     ``decoupled=True``: SSD's :func:`decoupled_regulariser`, with ``|beta_i|`` bounded just
@@ -258,7 +258,7 @@ def _one_row(x, beta, lam):
 
 
 def one_sparse_residual(x, beta, lam, *, decoupled, eps=0.0):
-    r"""Residual ``|x^T beta - y|`` of a 1-sparse minimiser of ``f + R`` on one row, ``L = 2``.
+    r"""Residual ``|x^T beta - y|`` of a 1-sparse minimiser of ``f + R`` on one row, ``H = 2``.
 
     If only the coordinate with the largest ``|x_i|`` is non-zero, the optimality condition of
     ``f + R`` (book, after the proposition "Stationary points and induced regularisers") gives

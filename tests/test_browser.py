@@ -396,6 +396,21 @@ def test_page_size(page: str):
 
 RAW_MARKUP = ("(eq-", "{eq}", "{prf:", "{numref}", "{glue", "{cite", "{ref}", ":label:")
 
+# Depth is H in every chapter (L is the loss): a depth written as L = 2, L \ge 3, "depth L"
+DEPTH_AS_L = re.compile(r"(?<![A-Za-z\\])L\s*(=|\\ge|\\le|&gt;|&lt;|≥|≤)\s*\d"
+                        r"|depth[ -]\\?\(?\$?L\b")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_depth_symbol(page: str):
+    path = HTML / page
+    if not path.is_file():
+        pytest.fail(f"{path} does not exist: run `make book` first", pytrace=False)
+    text = re.sub(r"<(pre|script|style)\b.*?</\1>", "", path.read_text(encoding="utf-8"),
+                  flags=re.S)
+    found = sorted({m.group(0) for m in DEPTH_AS_L.finditer(text)})
+    assert not found, f"{page}: depth written as L (the loss); write H: {found}"
+
 _LAYOUT_JS = """() => {
     const vw = window.innerWidth, out = {};
     out.docWidth = document.documentElement.scrollWidth;

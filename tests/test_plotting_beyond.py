@@ -142,7 +142,7 @@ def test_escape_law_table_rows():
             "sign": {3: (-0.001, 0.0, "loglog")}}
     text = escape_law_table(fits, {"gf": {3: "-1"}})._repr_markdown_()
     header, _, gf, sign = text.splitlines()
-    assert header == "| method | $L = 2$: fitted (derived) | $L = 3$: fitted (derived) |"
+    assert header == "| method | $H = 2$: fitted (derived) | $H = 3$: fitted (derived) |"
     assert gf == r"| gf | $0.43$ per $\log(1/\alpha)$ | $-1$ ($-1$) |"
     assert sign == "| sign |  | $-0.001$ |"
     text = escape_law_table({"a": {2: (0.5, 0.0, "semilog")}}, {"a": {2: "0.1 to 0.2"}},
@@ -274,7 +274,7 @@ def test_steepest_explorer_matches_flow(problem):
     assert _by_label(ax, "loss of the exact sign flow") is not None
     np.testing.assert_allclose(_by_label(bx, r"$\beta_2$").get_ydata(), tr.beta[1:, 1])
     title = fig.get_suptitle()
-    assert "escape at t" in title and "L = 3" in title
+    assert "escape at t" in title and "H = 3" in title
 
 
 # The chapter's widget: q in [1, 2], depth in {2, 3, 4}, alpha in [1e-3, 10**-0.5],
@@ -294,4 +294,4 @@ def test_steepest_explorer_at_the_widget_extremes(problem, name, value):
     assert np.all(np.isfinite(loss)) and loss[0] == pytest.approx(1.0, abs=1e-2)
     assert loss[-1] < 0.5  # every setting of the widget leaves the saddle by t = 1e5
     assert len(bx.get_lines()) == problem.D + 1  # the coordinates and the zero line
-    assert f"L = {kw['depth']}" in fig.get_suptitle() and "escape at t" in fig.get_suptitle()
+    assert f"H = {kw['depth']}" in fig.get_suptitle() and "escape at t" in fig.get_suptitle()

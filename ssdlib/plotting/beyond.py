@@ -188,15 +188,15 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
     fig = column_figure(2.7 * ((nd + 1) // 2) + (0.3 if title else 0.0)
                         + (0.4 if nd % 2 == 0 else 0.0))
     axes, slot = _grid_with_legend_slot(fig, nd)
-    for ax, L in zip(axes, depths, strict=True):
+    for ax, H in zip(axes, depths, strict=True):
         for method, inner in times.items():
-            if L not in inner:
+            if H not in inner:
                 continue
-            t = np.asarray(inner[L], dtype=float)
+            t = np.asarray(inner[H], dtype=float)
             ok = np.isfinite(t)
             ax.loglog(alphas[ok], t[ok], "o", color=cols[method], ms=5,
                       label=(labels or {}).get(method, method))
-            fit = (fits or {}).get(method, {}).get(L)
+            fit = (fits or {}).get(method, {}).get(H)
             if fit is not None:
                 s, b, scale = fit
                 a = alphas[mask]
@@ -204,7 +204,7 @@ def plot_escape_times(alphas, times, *, fits=None, fit_mask=None, title="", labe
                 ax.loglog(a, tf, "--", color=cols[method], lw=1.2, label="_fit")
         ax.set_xlabel(r"initialisation scale $\alpha$")
         ax.set_ylabel("escape time (loss halves)")
-        ax.set_title(f"L = {L}")
+        ax.set_title(f"H = {H}")
     handles, names = _unique_handles(axes)
     if fits:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.2))
@@ -243,16 +243,16 @@ def escape_law_table(fits, derived=None, *, labels=None):
     rows = []
     for method, inner in fits.items():
         cells = [(labels or {}).get(method, method)]
-        for L in depths:
-            if L not in inner:
+        for H in depths:
+            if H not in inner:
                 cells.append("")
                 continue
-            s, _, scale = inner[L]
+            s, _, scale = inner[H]
             txt = fmt(s, 3) + r" per $\log(1/\alpha)$" if scale == "semilog" else fmt(s, 2)
-            der = (derived or {}).get(method, {}).get(L)
+            der = (derived or {}).get(method, {}).get(H)
             cells.append(txt if der is None else f"{txt} ({_typeset(der)})")
         rows.append(cells)
-    return markdown_table(rows, ["method"] + [f"$L = {L}$: fitted (derived)" for L in depths])
+    return markdown_table(rows, ["method"] + [f"$H = {H}$: fitted (derived)" for H in depths])
 
 
 def _typeset(text):
@@ -303,15 +303,15 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
     axes, slot = _grid_with_legend_slot(fig, nd)
     vals = np.concatenate([np.asarray(v, float) for inner in etas.values() for v in inner.values()])
     top = 10 * np.nanmax(vals[np.isfinite(vals)])
-    for ax, L in zip(axes, depths, strict=True):
+    for ax, H in zip(axes, depths, strict=True):
         for opt, inner in etas.items():
-            if L not in inner:
+            if H not in inner:
                 continue
-            e = np.asarray(inner[L], dtype=float)
+            e = np.asarray(inner[H], dtype=float)
             ok = np.isfinite(e)
             ceiling = np.inf
             if stability is not None and opt == stability_of:
-                ceiling = stability.get(L, np.inf)
+                ceiling = stability.get(H, np.inf)
             lo, hi = ok & (e <= ceiling), ok & (e > ceiling)
             name = (labels or {}).get(opt, opt)
             ax.loglog(alphas[lo], e[lo], "o", color=cols[opt], ms=5, label=name)
@@ -321,14 +321,14 @@ def plot_escape_learning_rate(alphas, etas, *, predicted=None, stability=None, s
             if (~ok).any():
                 ax.loglog(alphas[~ok], np.full((~ok).sum(), top), "x", color=cols[opt], ms=8,
                           mew=2, label=f"{name}: no escape found")
-            pred = (predicted or {}).get(opt, {}).get(L)
+            pred = (predicted or {}).get(opt, {}).get(H)
             if pred is not None:
                 ax.loglog(alphas, pred, "--", color=cols[opt], lw=1.2, label=f"{name}: derived")
-        if stability is not None and L in stability:
-            ax.axhline(stability[L], color="0.5", ls=":", lw=1.2, label=r"$2/\lambda_{\max}$")
+        if stability is not None and H in stability:
+            ax.axhline(stability[H], color="0.5", ls=":", lw=1.2, label=r"$2/\lambda_{\max}$")
         ax.set_xlabel(r"initialisation scale $\alpha$")
         ax.set_ylabel(r"smallest escaping $\eta$")
-        ax.set_title(f"L = {L}")
+        ax.set_title(f"H = {H}")
     ylo = min(ax.get_ylim()[0] for ax in axes)
     for ax in axes:  # one vertical scale for all panels
         ax.set_ylim(ylo, 2 * top)
@@ -382,7 +382,7 @@ def plot_depth_support(depths, recovery, active, *, labels=None):
                 ax.plot(depths + jitter, row, "o", color=cols[method], ms=3, alpha=0.45,
                         label="_seed")
             ax.plot(depths, arr.mean(axis=0), "-", color=cols[method], lw=1.8, label=lab)
-        ax.set_xlabel("depth L")
+        ax.set_xlabel("depth H")
         ax.set_xticks(depths)
         ax.set_ylim(-0.05, 1.05)
     axes[0].set_ylabel("support recovered")
@@ -607,7 +607,7 @@ def plot_steepest_explorer(problem, q=1.0, depth=2, alpha=0.1, eps=0.01, *, t_ev
     ax.set_ylabel("loss / initial loss")
     ax.set_xlabel("t")
     ax.set_title("(a) loss relative to its start")
-    fig.suptitle(f"q = {q:g}, L = {depth}, " + r"$\alpha$" + f" = {alpha:.3g}, "
+    fig.suptitle(f"q = {q:g}, H = {depth}, " + r"$\alpha$" + f" = {alpha:.3g}, "
                  + r"$\varepsilon$" + f" = {eps:.3g}: {esc}")
     for k in range(tr.beta.shape[1]):
         bx.semilogx(t, tr.beta[1:, k], lw=1.4, label=rf"$\beta_{k + 1}$")

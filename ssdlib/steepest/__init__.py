@@ -10,26 +10,26 @@ Model
 Data ``X`` (N, D), ``y`` (N,), loss ``f(x) = 1/4 |X x - y|^2`` (eq. 8, note the
 1/4), so ``rho := grad_x f = X^T (X x - y) / 2`` and ``grad_x^2 f = X^T X / 2``.
 The regression vector ``x`` (the paper's ``beta``) is a deep diagonal network
-of depth ``L`` with a positive and a negative branch:
+of depth ``H`` with a positive and a negative branch:
 
-* ``tied=True`` (default, the paper's depth-``H`` model with ``H = L``):
-  ``x = u^L - v^L`` element-wise, parameters ``w = (u, v)``; for ``L = 2``
+* ``tied=True`` (default, the paper's depth-``H`` model):
+  ``x = u^H - v^H`` element-wise, parameters ``w = (u, v)``; for ``H = 2``
   this is exactly eq. (8), ``beta = w+ (.) w+ - w- (.) w-``, and
-  ``grad_u f = L rho u^(L-1)``, ``grad_v f = -L rho v^(L-1)``.
-* ``tied=False``: ``x = prod_l w_l^+ - prod_l w_l^-`` with ``L`` independent
+  ``grad_u f = H rho u^(H-1)``, ``grad_v f = -H rho v^(H-1)``.
+* ``tied=False``: ``x = prod_l w_l^+ - prod_l w_l^-`` with ``H`` independent
   layers per branch, ``grad_{w_l^+} f = rho prod_{k != l} w_k^+``.
 
 Parameters are stored as ``w[p, l, i]``: branch ``p`` (0 = plus, 1 = minus),
 layer ``l``, coordinate ``i``; tied trajectories repeat ``u`` and ``v`` over
-the ``L`` layers. With a balanced start (all layers equal) the untied layers
+the ``H`` layers. With a balanced start (all layers equal) the untied layers
 stay equal and the two models have the same ``x`` but gradients that differ
-by the factor ``L``. For the smoothed family below this means exactly::
+by the factor ``H``. For the smoothed family below this means exactly::
 
-    tied flow (q, eps) at time t  ==  untied balanced flow (q, eps / L) at time L^(q-1) t,
+    tied flow (q, eps) at time t  ==  untied balanced flow (q, eps / H) at time H^(q-1) t,
 
 so sign flow (q = 1, eps = 0) is the same in both, gradient flow of the tied
-model runs ``L`` times faster, and SSD of the tied model with ``eps`` is the
-untied one with ``eps / L``.
+model runs ``H`` times faster, and SSD of the tied model with ``eps`` is the
+untied one with ``eps / H``.
 
 Steepest flows
 --------------
@@ -51,7 +51,7 @@ or BDF on request) with the analytic Jacobian ``-diag(phi'(g)) Hess_w f``. For
 ``eps = 0`` and ``1 < q < 2`` the field is only Hoelder continuous where a
 residual ``rho_i`` or a layer product ``J = dx/dw`` vanishes (converged
 coordinates; a non-dominating weight reaching 0 in finite time, which happens
-whenever ``(L-1)(q-1) < 1``), and every solver stalls there. With ``g = J rho``
+whenever ``(H-1)(q-1) < 1``), and every solver stalls there. With ``g = J rho``
 the field factorises as ``-sign(J)|J|^(q-1) sign(rho)|rho|^(q-1)``; it is
 integrated as ``-J(|J| + dJ)^(q-2) rho(|rho| + dr)^(q-2)`` with
 ``dJ = 1e-10 max|J(0)|`` and ``dr = 1e-8 max|rho(0)|`` (the exact field wherever
@@ -60,7 +60,7 @@ saddle phase is untouched; coupled decay uses a constant floor
 ``1e-8 max|g(0)|``). The conservation law below then holds to ~1e-8 relative.
 
 Untied caveat. The balanced manifold (all layers of a branch equal) is
-invariant, but for even ``L`` the point where the non-dominating layers reach 0
+invariant, but for even ``H`` the point where the non-dominating layers reach 0
 is a saddle of the layer dynamics: with layers ``(a, b)`` near 0,
 ``(a, b)' ~ -c (b, a)``, so the mode ``a = -b`` grows (at rate ``~ rho/eps``
 for SSD, instantly for ``q < 2``, ``eps = 0``) and the "minus" branch then

@@ -141,7 +141,7 @@ def _initial_weights(init, alpha, depth, D, tied):
 
 
 def _excl_prod(W):
-    """``E[p, l] = prod_{k != l} W[p, k]`` (works with zeros), W of shape (2, L, D)."""
+    """``E[p, l] = prod_{k != l} W[p, k]`` (works with zeros), W of shape (2, H, D)."""
     L = W.shape[1]
     ones = np.ones_like(W[:, :1])
     pre = np.concatenate([ones, np.cumprod(W[:, :-1], axis=1)], axis=1)
@@ -224,16 +224,16 @@ def _dphi(g, q, e):
 
 
 class _Branches:
-    """Views of the weights ``w`` (T, 2, L, D) by branch."""
+    """Views of the weights ``w`` (T, 2, H, D) by branch."""
 
     @property
     def w_plus(self):
-        """Plus-branch weights, shape (T, L, D)."""
+        """Plus-branch weights, shape (T, H, D)."""
         return self.w[:, 0]
 
     @property
     def w_minus(self):
-        """Minus-branch weights, shape (T, L, D)."""
+        """Minus-branch weights, shape (T, H, D)."""
         return self.w[:, 1]
 
 

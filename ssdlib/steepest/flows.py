@@ -28,18 +28,18 @@ row (Assumption 3.2). Row ``n`` with columns ``S_n``, entries ``a_i`` and label
 ``y_n`` is then independent of the others; ``sign(rho_i) = sign(a_i r_n)`` with
 ``r_n = -y_n`` at ``t = 0`` and ``|r_n|`` decreasing, so the dominating weight
 of coordinate ``i`` (Prop. 3.4) grows at unit speed and the other one shrinks
-at unit speed to 0, where it stays (the field vanishes there for ``L >= 2``,
+at unit speed to 0, where it stays (the field vanishes there for ``H >= 2``,
 and this is the ``eps -> 0+`` limit of SSD). With ``U = alpha + t`` and
 ``V = max(alpha - t, 0)``,
 
-.. math::  x_i(t) = \operatorname{sgn}(a_i y_n)\,(U^L - V^L), \qquad
-           r_n(t) = \operatorname{sgn}(y_n)\,\|a\|_1\,(U^L - V^L) - y_n,
+.. math::  x_i(t) = \operatorname{sgn}(a_i y_n)\,(U^H - V^H), \qquad
+           r_n(t) = \operatorname{sgn}(y_n)\,\|a\|_1\,(U^H - V^H) - y_n,
 
-piecewise polynomial, until ``t_n^*`` where ``||a||_1 (U^L - V^L) = |y_n|``;
+piecewise polynomial, until ``t_n^*`` where ``||a||_1 (U^H - V^H) = |y_n|``;
 after it everything stops (Filippov sliding on ``r_n = 0`` has zero velocity).
 The loss first falls to ``c`` times its initial value (one row) when
-``||a||_1 (U^L - V^L) = (1 - sqrt c)|y|``; as ``alpha -> 0``,
-``t -> ((1 - sqrt c)|y| / ||a||_1)^(1/L)``, independent of ``alpha``.
+``||a||_1 (U^H - V^H) = (1 - sqrt c)|y|``; as ``alpha -> 0``,
+``t -> ((1 - sqrt c)|y| / ||a||_1)^(1/H)``, independent of ``alpha``.
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ class SteepestTrajectory(_Branches):
     ----------
     t : ndarray, shape (T,)
         Output times.
-    w : ndarray, shape (T, 2, L, D)
+    w : ndarray, shape (T, 2, H, D)
         Weights ``w[:, p, l, i]``: branch ``p`` (0 plus, 1 minus), layer ``l``.
-        Tied models repeat ``u``/``v`` over the ``L`` layers.
+        Tied models repeat ``u``/``v`` over the ``H`` layers.
     beta : ndarray, shape (T, D)
         Regression vector ``x = prod_l w_l^+ - prod_l w_l^-``.
     loss : ndarray, shape (T,)
@@ -139,7 +139,7 @@ def _row_blocks(X):
 
 
 def _gap(t, alpha, depth):
-    """``U^L - V^L`` with ``U = alpha + t``, ``V = max(alpha - t, 0)``."""
+    """``U^H - V^H`` with ``U = alpha + t``, ``V = max(alpha - t, 0)``."""
     return (alpha + t) ** depth - np.maximum(alpha - t, 0.0) ** depth
 
 
@@ -187,7 +187,7 @@ def sign_flow_closed_form(problem, alpha, t, *, depth=2):
     t : array_like, shape (T,)
         Times ``>= 0``.
     depth : int
-        ``L >= 2``.
+        ``H >= 2``.
 
     Returns
     -------
@@ -379,7 +379,7 @@ def steepest_flow(problem, alpha, q, *, depth=2, eps=0.0, weight_decay=0.0, deco
     q : float
         Exponent in [1, 2].
     depth : int, default 2
-        ``L >= 2``.
+        ``H >= 2``.
     eps : float, default 0
         Smoothing ``>= 0``.
     weight_decay : float or callable, default 0
@@ -387,11 +387,11 @@ def steepest_flow(problem, alpha, q, *, depth=2, eps=0.0, weight_decay=0.0, deco
     decoupled : bool, default True
         Decoupled (``dw/dt -= lambda w``, AdamW-style) or coupled (``g += lambda w``).
     tied : bool, default True
-        ``beta = u^L - v^L`` (the paper's model) or independent layers.
+        ``beta = u^H - v^H`` (the paper's model) or independent layers.
     init : {'balanced', 'saddle'} or array_like
         ``'balanced'``: all weights ``alpha``; ``'saddle'`` (untied only):
         ``w_1 = 0``, ``w_l = alpha`` for ``l > 1``; an array broadcastable to
-        ``(2, K, D)`` (``K = 1`` tied, ``L`` untied) is multiplied by ``alpha``.
+        ``(2, K, D)`` (``K = 1`` tied, ``H`` untied) is multiplied by ``alpha``.
     t_eval : array_like, shape (T,), optional
         Output times; default 501 points on ``[0, t_max]``.
     t_max : float, optional
@@ -419,7 +419,7 @@ def steepest_flow(problem, alpha, q, *, depth=2, eps=0.0, weight_decay=0.0, deco
     For ``eps = 0`` and ``1 < q < 2`` the Hoelder field is regularised below
     ``1e-10`` of the initial layer products and ``1e-8`` of the initial
     ``|grad_beta f|`` (module docstring, "Numerics"); untied models with even
-    ``L`` may split their non-dominating layers (module docstring, "Untied
+    ``H`` may split their non-dominating layers (module docstring, "Untied
     caveat").
     """
     X, y, alpha, q, depth, eps, lam, no_decay, W0 = _validate_flow(

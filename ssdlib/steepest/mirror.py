@@ -2,33 +2,33 @@ r"""Mirror maps and potentials of the steepest flows.
 
 Mirror map and implicit bias
 ----------------------------
-Let ``u`` be the dominating weight of a coordinate (``x_i = sgn(x_i) (u^L - v^L)``
+Let ``u`` be the dominating weight of a coordinate (``x_i = sgn(x_i) (u^H - v^H)``
 with ``v`` the non-dominating one, balanced layers). With eps = 0,
 ``du/dt = -sgn(x_i) sign(rho_i) (C|rho_i|)^(q-1) u^m`` exactly. Define
-``h(u) = u^k / (k C^(q-1))`` with ``k = 1 - (L-1)(q-1)`` (``log(u)/C^(q-1)`` if
+``h(u) = u^k / (k C^(q-1))`` with ``k = 1 - (H-1)(q-1)`` (``log(u)/C^(q-1)`` if
 ``k = 0``); then ``d/dt [sgn(x_i) h(u)] = -sign(rho_i)|rho_i|^(q-1)``: the dual
-variable ``theta = sgn(x) h((|x| + v^L)^(1/L))`` follows the *steepest mirror
+variable ``theta = sgn(x) h((|x| + v^H)^(1/H))`` follows the *steepest mirror
 flow* ``d theta / dt = -sign(grad_x f)|grad_x f|^(q-1)``. It is the gradient of
 the (time-dependent through ``v``) potential
 
 .. math::
 
    \begin{aligned}
-   \Phi_t(x) &= \sum_i \int_{v_i}^{u_i} h(z)\,L z^{L-1}\,dz
-              = \sum_i \frac{L}{k C^{q-1} (L+k)}\bigl(u_i^{L+k} - v_i^{L+k}\bigr),\\
-   u_i &= (|x_i| + v_i^L)^{1/L}.
+   \Phi_t(x) &= \sum_i \int_{v_i}^{u_i} h(z)\,H z^{H-1}\,dz
+              = \sum_i \frac{H}{k C^{q-1} (H+k)}\bigl(u_i^{H+k} - v_i^{H+k}\bigr),\\
+   u_i &= (|x_i| + v_i^H)^{1/H}.
    \end{aligned}
 
-In terms of ``x`` with ``v -> 0``: ``dx/dt = -C^(q-1) L |x|^gamma sign(rho)|rho|^(q-1)``,
-metric exponent ``gamma = q (L-1)/L``, and ``Phi(x) ~ |x|^(2-gamma)``.
+In terms of ``x`` with ``v -> 0``: ``dx/dt = -C^(q-1) H |x|^gamma sign(rho)|rho|^(q-1)``,
+metric exponent ``gamma = q (H-1)/H``, and ``Phi(x) ~ |x|^(2-gamma)``.
 
 For ``q = 1`` (sign flow; SSD after its first stage) ``k = 1``, ``C^0 = 1``:
 
-.. math::  \Phi^L_t(x) = \frac{L}{L+1}\sum_i \bigl(|x_i| + v_i^L\bigr)^{1+1/L}
+.. math::  \Phi^H_t(x) = \frac{H}{H+1}\sum_i \bigl(|x_i| + v_i^H\bigr)^{1+1/H}
            \quad(\text{up to an } x\text{-independent constant}),
 
-whose gradient ``sgn(x)(|x| + v^L)^(1/L) = sgn(x) u`` is the dominating weight.
-For ``L = 2`` this is Prop. 3.6, ``2/3 (|x| + v^2)^(3/2)``. The paper's
+whose gradient ``sgn(x)(|x| + v^H)^(1/H) = sgn(x) u`` is the dominating weight.
+For ``H = 2`` this is Prop. 3.6, ``2/3 (|x| + v^2)^(3/2)``. The paper's
 higher-order paragraph states ``sum (|beta_i| + v_i^H)^(2 - 1/H)``: the
 exponent agrees only at ``H = 2`` (where it lacks the factor ``2/3``, i.e. its
 dual moves ``3/2`` times too fast); for ``H >= 3`` its gradient
@@ -96,12 +96,12 @@ def _h(z, q, depth, tied):
 
 
 def mirror_map(beta, q, depth, *, v=0.0, tied=True):
-    r"""Dual variable ``theta = grad Phi_t(beta) = sgn(beta) h((|beta| + v^L)^(1/L))``.
+    r"""Dual variable ``theta = grad Phi_t(beta) = sgn(beta) h((|beta| + v^H)^(1/H))``.
 
-    ``h(u) = u^k / (k C^(q-1))``, ``k = 1 - (L-1)(q-1)``, ``C = L`` (tied) or 1
+    ``h(u) = u^k / (k C^(q-1))``, ``k = 1 - (H-1)(q-1)``, ``C = H`` (tied) or 1
     (``log(u)/C^(q-1)`` for ``k = 0``). Along the steepest flow (eps = 0,
     balanced layers) ``d theta/dt = -sign(rho)|rho|^(q-1)`` exactly, ``rho =
-    grad_beta f``. For ``q = 1``: ``sgn(beta)(|beta| + v^L)^(1/L)``, the
+    grad_beta f``. For ``q = 1``: ``sgn(beta)(|beta| + v^H)^(1/H)``, the
     dominating weight.
 
     Parameters
@@ -125,10 +125,10 @@ def mirror_map(beta, q, depth, *, v=0.0, tied=True):
 
 
 def mirror_potential(beta, q, depth, *, v=0.0, tied=True):
-    r"""``Phi_t(beta) = sum_i int_{v_i}^{u_i} h(z) L z^(L-1) dz`` (0 at ``beta = 0``).
+    r"""``Phi_t(beta) = sum_i int_{v_i}^{u_i} h(z) H z^(H-1) dz`` (0 at ``beta = 0``).
 
-    Closed form ``L (u^(L+k) - v^(L+k)) / (k C^(q-1) (L+k))`` (``k != 0``); for
-    ``q = 1``: ``L/(L+1) ((|beta| + v^L)^(1+1/L) - v^(L+1))``. Its gradient is
+    Closed form ``H (u^(H+k) - v^(H+k)) / (k C^(q-1) (H+k))`` (``k != 0``); for
+    ``q = 1``: ``H/(H+1) ((|beta| + v^H)^(1+1/H) - v^(H+1))``. Its gradient is
     :func:`mirror_map`. Sums over the last axis.
     """
     q = _check_q(q)

@@ -4,21 +4,21 @@ Saddle escape
 -------------
 ``w = 0`` is a saddle. From a balanced start of scale ``alpha`` and while
 ``x`` is small, ``rho ~ rho_0 = -X^T y / 2`` and the growing weight obeys
-``du/dt = (C |rho_0|)^(q-1) u^m`` with ``m = (L-1)(q-1)``, ``C = L`` (tied) or
+``du/dt = (C |rho_0|)^(q-1) u^m`` with ``m = (H-1)(q-1)``, ``C = H`` (tied) or
 1 (untied). Integrating from ``alpha`` (the fastest coordinate
 ``|rho_0|_max`` wins):
 
 * ``m > 1``: ``t_esc ~ alpha^(1-m) / ((m-1) (C|rho_0|_max)^(q-1))``; gradient
-  flow (``q = 2``, ``m = L - 1``) slows like ``alpha^-(L-2)`` for ``L >= 3``;
+  flow (``q = 2``, ``m = H - 1``) slows like ``alpha^-(H-2)`` for ``H >= 3``;
 * ``m = 1``: ``t_esc ~ log(1/alpha) / (C|rho_0|_max)^(q-1)``; gradient flow
-  with ``L = 2``: ``log(1/alpha) / (2|rho_0|_max)`` (tied);
-* ``m < 1`` (sign flow, and every ``q < L/(L-1)``): the time stays bounded as
+  with ``H = 2``: ``log(1/alpha) / (2|rho_0|_max)`` (tied);
+* ``m < 1`` (sign flow, and every ``q < H/(H-1)``): the time stays bounded as
   ``alpha -> 0`` (sign flow: the closed form above).
 
-SSD (``q = 1, eps > 0``) near the saddle has ``|g| ~ alpha^(L-1) << eps`` so
+SSD (``q = 1, eps > 0``) near the saddle has ``|g| ~ alpha^(H-1) << eps`` so
 ``phi(g) ~ g / eps``: it is gradient flow slowed by ``eps`` until
 ``|g| ~ eps``, then sign flow, so its escape time is
-``~ eps * t_GF(alpha) + O(1)`` and the log-log slope tends to ``-(L-2)`` as
+``~ eps * t_GF(alpha) + O(1)`` and the log-log slope tends to ``-(H-2)`` as
 ``alpha -> 0`` at fixed ``eps``, with a prefactor ``eps``.
 """
 
@@ -157,10 +157,10 @@ def escape_times(problem, alphas, q, *, depth=2, eps=0.0, tied=True, init="balan
 def escape_exponent(q, depth, eps=0.0):
     r"""Predicted ``alpha -> 0`` log-log slope of the escape time.
 
-    ``-((L-1)(q'-1) - 1)`` when positive-growth exponent ``m = (L-1)(q'-1) > 1``
+    ``-((H-1)(q'-1) - 1)`` when positive-growth exponent ``m = (H-1)(q'-1) > 1``
     and 0 otherwise (``m = 1`` is logarithmic, ``m < 1`` bounded), with
     ``q' = q`` for ``eps = 0`` and ``q' = 2`` for ``eps > 0`` (a smoothed flow
-    is gradient-flow-like near the saddle). Gradient flow: ``-(L-2)``; sign
+    is gradient-flow-like near the saddle). Gradient flow: ``-(H-2)``; sign
     flow: 0.
     """
     q = _check_q(q)
@@ -175,11 +175,11 @@ def escape_time_prediction(problem, alpha, q, *, depth=2, eps=0.0, tied=True, fr
     r"""Leading-order escape time as ``alpha -> 0`` (balanced start), see module docstring.
 
     * sign flow (``q = 1, eps = 0``): the exact closed-form time at ``alpha``;
-    * ``m = (L-1)(q'-1) > 1``: ``eps' alpha^(1-m) / ((m-1) (C|rho_0|_max)^(q'-1))``;
+    * ``m = (H-1)(q'-1) > 1``: ``eps' alpha^(1-m) / ((m-1) (C|rho_0|_max)^(q'-1))``;
     * ``m = 1``: ``eps' log(1/alpha) / (C|rho_0|_max)^(q'-1)``;
 
     where ``q' = q, eps' = 1`` for ``eps = 0`` and ``q' = 2, eps' = eps`` for
-    ``eps > 0`` (SSD's slow first stage), ``C = L`` (tied) or 1, and
+    ``eps > 0`` (SSD's slow first stage), ``C = H`` (tied) or 1, and
     ``rho_0 = -X^T y / 2``. The ``O(1)`` correction is not included.
 
     Raises
@@ -204,7 +204,7 @@ def escape_time_prediction(problem, alpha, q, *, depth=2, eps=0.0, tied=True, fr
     if m == 1:
         return scale * np.log(1.0 / alpha) / c
     raise ValueError(
-        f"no leading-order formula for `q` = {q} at depth {depth}: (L-1)(q-1) < 1, the escape "
+        f"no leading-order formula for `q` = {q} at depth {depth}: (H-1)(q-1) < 1, the escape "
         "time tends to a finite limit; measure it with escape_times."
     )
 

@@ -182,7 +182,7 @@ class SparsityExperiment:
     ray : dict of ndarray
         Per method: :func:`ray_deviation`.
     g0_min, g0_max : ndarray
-        ``min_i |g_i(0)|`` and ``max_i |g_i(0)|`` with ``g_i(0) = L alpha^(L-1) rho_0,i``, the
+        ``min_i |g_i(0)|`` and ``max_i |g_i(0)|`` with ``g_i(0) = H alpha^(H-1) rho_0,i``, the
         initial gradients of the growing weights (tied model), to compare with ``eps``.
     """
 
