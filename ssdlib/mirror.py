@@ -101,7 +101,7 @@ def woodworth_mirror_map(beta, alpha):
     return 0.25 * np.arcsinh(np.asarray(beta, dtype=float) / (2 * alpha**2))
 
 
-def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0):
+def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
     """Solve ``X beta(z0 + X^T nu) = y`` for ``nu``; returns ``beta``.
 
     ``beta_of_z`` is the inverse mirror map (monotone, element-wise) and
@@ -109,7 +109,8 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0):
     ``nu`` minimises the convex dual ``G(nu) = sum conj(z0 + X^T nu) - <nu, y>``.
     Under Assumption 3.2 the equations decouple into one monotone scalar
     equation per row, solved by bracketing; otherwise by Newton's method on
-    ``G`` with backtracking.
+    ``G`` with backtracking, each step shortened so that it changes no ``z_i`` by
+    more than ``max_dz``.
     """
     X, y = problem.X, problem.y
     allb = np.arange(problem.D)
@@ -152,6 +153,9 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0):
                 Hm = (X * dbeta_of_z(z0 + X.T @ nu, allb)) @ X.T
                 Hm += 1e-14 * np.trace(Hm) / problem.N * np.eye(problem.N)
                 step = np.linalg.solve(Hm, g)
+                dz = np.max(np.abs(X.T @ step))
+                if dz > max_dz:
+                    step *= max_dz / dz
                 g0, t = G(nu), 1.0
                 while t > 1e-16:
                     new = nu - t * step
@@ -178,6 +182,10 @@ def min_bregman_solution(problem, alpha):
 
     The KKT conditions read ``1/4 arcsinh(beta / (2 alpha^2)) = X^T nu``, so
     ``beta = 2 alpha^2 sinh(4 X^T nu)`` with ``nu`` solving ``X beta(nu) = y``.
+    For small ``alpha`` the solution has ``|X^T nu| ~ 1/4 log(|beta| / alpha^2)``, far from the
+    start ``nu = 0``, where the quadratic model of the dual is too flat by the factor
+    ``cosh(4 X^T nu)`` and Newton's step overshoots by orders of magnitude: each step changes
+    ``X^T nu`` by at most 16 (``beta`` by a factor of at most ``e^64``).
 
     Returns
     -------
@@ -186,12 +194,18 @@ def min_bregman_solution(problem, alpha):
     _require_problem(problem)
     alpha = _check_positive("alpha", alpha)
     c = 2 * alpha**2
+    if c < np.finfo(float).tiny:
+        raise ValueError(
+            f"`alpha` = {alpha:g} is too small: 2 alpha^2 underflows (below 2.2e-308), so "
+            "beta = 2 alpha^2 sinh(4 X^T nu) cannot be evaluated; pass alpha >= 1.1e-154."
+        )
     return _solve_dual(
         problem,
         lambda z, b: c * np.sinh(4 * z),
         lambda z, b: 4 * c * np.cosh(4 * z),
         lambda z, b: c * np.cosh(4 * z) / 4,
         np.zeros(problem.D),
+        max_dz=16.0,
     )
 
 

@@ -226,7 +226,7 @@ def _captured(monkeypatch, call):
 
     seen = []
 
-    def capture(problem, beta_of_z, dbeta_of_z, conj, z0):
+    def capture(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
         seen.append((beta_of_z, dbeta_of_z, conj, np.array(z0)))
         return np.zeros(problem.D)
 
@@ -426,3 +426,33 @@ def test_bregman_E_of_python_integers_beyond_int64(hand):
     expected = (2 / 3 * np.sum((np.abs(b) + tr.v_inf**2) ** 1.5, axis=1) - 1 / 32
                 - ALPHA * (b @ tr.sign))
     np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_min_bregman_general_X_tiny_alpha_against_the_null_space_root():
+    # D = N + 1: X beta = y is the line beta = b_p + s n (n spans the null space of X), and
+    # D_Psi(beta, 0) = Psi(beta) - Psi(0) is convex along it with derivative
+    # 1/4 n . arcsinh(beta / c), c = 2 alpha^2: its root s, bracketed here, is the minimiser.
+    # For tiny alpha the dual variable 1/4 arcsinh(beta / c) ~ 1/4 log(|beta| / alpha^2) is far
+    # from the solver's start 0 (alpha = 1e-10 used to stop after 500 Newton steps).
+    X = np.array([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]])
+    y = np.array([30.0, 20.0])
+    G = S.Problem(X, y)
+    n = np.linalg.svd(X)[2][-1]
+    bp = np.linalg.lstsq(X, y, rcond=None)[0]
+    for alpha in (1e-10, 1e-30, 1e-100, 1e-150):
+        c = 2 * alpha**2
+        s = brentq(lambda s, c=c: n @ np.arcsinh((bp + s * n) / c), -100.0, 100.0,
+                   xtol=1e-15, rtol=1e-15)
+        ref = bp + s * n
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            b = S.min_bregman_solution(G, alpha)
+        assert np.linalg.norm(b - ref) <= 1e-12 * np.linalg.norm(ref), alpha
+        assert np.linalg.norm(X @ b - y) <= 1e-13 * np.linalg.norm(X) * np.linalg.norm(b)
+        # stationarity: the dual variable is orthogonal to the null space
+        z = np.arcsinh(b / c) / 4
+        assert abs(n @ z) <= 1e-14 * np.linalg.norm(z), alpha
+    # below alpha ~ 1.05e-154, 2 alpha^2 is no longer a normal float
+    for alpha in (1e-154, 1e-170):
+        with pytest.raises(ValueError, match="`alpha` = .* is too small"):
+            S.min_bregman_solution(G, alpha)
