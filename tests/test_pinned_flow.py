@@ -12,6 +12,7 @@ Errors are measured in tolerance units.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 
 import numpy as np
@@ -450,3 +451,75 @@ def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
     np.testing.assert_array_equal(tr1.t, t_eval)
     W1 = sol.sol(t_eval).T
     check_fields(tr1, X_G4, Y_G4, W1[:, :4], W1[:, 4:], 2, 1e-10)
+
+
+# ------------------------------------------------------------------------------ ssdlib._lanes
+
+
+def test_jit_numpy_error_model_with_and_without_a_disk_cache(tmp_path):
+    # _jit compiles with numba's numpy error model (1/0 is inf, not ZeroDivisionError) and a
+    # disk cache next to the source file; a function without a source file has no cache
+    # location and is compiled without one
+    from ssdlib import _lanes
+
+    src = tmp_path / "jit_kernel.py"
+    src.write_text("def inv(x):\n    return 1.0 / x\n")
+    spec = importlib.util.spec_from_file_location("jit_kernel", src)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    f = _lanes._jit(mod.inv)
+    assert f.stats.cache_path == str(tmp_path / "__pycache__")
+    assert f(4.0) == 0.25 and f(0.0) == math.inf and f(-0.0) == -math.inf
+    ns = {}
+    exec("def inv(x):\n    return 1.0 / x\n", ns)
+    g = _lanes._jit(ns["inv"])
+    assert g.stats.cache_path is None
+    assert g(-2.0) == -0.5 and g(0.0) == math.inf
+
+
+def test_integrate_lanes_records_and_events():
+    # a direct call on the lanes of a batch: two pairs (alpha, eps) of the hand instance
+    from ssdlib import _lanes
+    from ssdlib.flow import _Lanes
+
+    L = _Lanes(hand_problem(), np.array([ALPHA, 0.2]), np.array([0.002, 0.01]), 2, False)
+    y0 = L.z0()
+    res = _lanes.integrate_lanes(L, y0, rtol=1e-10, atol=1e-12)
+    B = 4
+    # stage times only when asked for
+    assert res.t_event.shape == (B, 2) and np.all(np.isnan(res.t_event))
+    ev = _lanes.integrate_lanes(L, y0, rtol=1e-10, atol=1e-12, events=True)
+    assert np.all(ev.t_event > 0) and np.all(ev.t_event < ev.t_stop[:, None])
+    # without output times every accepted step is recorded, lane after lane: rows
+    # start[b]:start[b + 1], each starting where the previous one ended, the last ending at
+    # t_stop; a step costs at least the 12 stages of DOP853 and 3 for its interpolant
+    assert res.nsteps.dtype == np.int64 and res.nsteps.shape == (B,)
+    assert np.all(res.nsteps >= 5)
+    assert res.start.shape == (B + 1,) and res.start[0] == 0
+    assert res.start[-1] == res.records.shape[0]
+    np.testing.assert_array_equal(np.diff(res.start), res.nsteps)
+    for b in range(B):
+        rows = res.records[res.start[b]:res.start[b + 1]]
+        assert rows[0, 0] == 0.0
+        np.testing.assert_allclose(rows[1:, 0], rows[:-1, 0] + rows[:-1, 1], rtol=1e-15)
+        assert abs(rows[-1, 0] + rows[-1, 1] - res.t_stop[b]) <= 1e-15 * res.t_stop[b]
+    assert res.nfev >= B + 15 * res.nsteps.sum()
+
+
+def test_integrate_lanes_reads_an_integer_state_as_float():
+    # alpha = 1 and |y| = 1 make the start exactly integer: psi = x + c log x = 1 for s = |y|
+    # and v = alpha, and u = alpha; the integer array must give the result of the float one
+    from ssdlib import _lanes
+    from ssdlib.flow import _Lanes
+
+    L = _Lanes(S.Problem([[1.5, -0.5]], [-1.0]), np.array([1.0]), np.array([0.05]), 2, False)
+    y0 = L.z0()
+    np.testing.assert_array_equal(y0, np.ones((1, 5)))
+    t_out = np.array([[0.1, 0.2]])
+    ref = _lanes.integrate_lanes(L, y0, t_out, rtol=1e-10, atol=1e-12, events=True)
+    got = _lanes.integrate_lanes(L, np.ones((1, 5), dtype=np.int64), t_out, rtol=1e-10,
+                                 atol=1e-12, events=True)
+    np.testing.assert_array_equal(got.y_stop, ref.y_stop)
+    np.testing.assert_array_equal(got.t_event, ref.t_event)
+    for a, b in zip(got.at(t_out), ref.at(t_out), strict=True):
+        np.testing.assert_array_equal(a, b)
