@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from scipy.integrate import quad, solve_ivp
 
 from ssdlib import steepest as st
+from ssdlib.steepest._model import _dphi, _phi
 
 X_HAND = np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]])
 Y_HAND = np.array([0.25, -4.5])
@@ -346,3 +348,385 @@ def test_depth_sparsity_experiment_records_per_seed_and_depth():
             assert abs(ex.g0_min[i, j] - L * 0.3 ** (L - 1) * c.min()) < 1e-14
             assert abs(ex.g0_max[i, j] - L * 0.3 ** (L - 1) * c.max()) < 1e-14
     assert np.all((ex.recovery["gd"] >= 0) & (ex.recovery["gd"] <= 1))
+
+
+def test_sign_flow_escape_with_a_row_without_active_columns():
+    # X = [[1, 0], [0, 0]]: row 1 has no active column and keeps its residual -y_1 = -2.
+    # loss(t) = ((g - 1)^2 + 4) / 4 with g = (alpha + t)^2 once v = 0; loss0 = 5/4.
+    # fraction 0.9: (g - 1)^2 = 4 (0.9 * 5/4) - 4 = 1/2, g = 1 - sqrt(1/2) > (2 alpha)^2
+    X = np.array([[1.0, 0.0], [0.0, 0.0]])
+    got = st.escape_times((X, np.array([1.0, 2.0])), [0.1], 1.0, fraction=0.9)
+    assert abs(got[0] - (math.sqrt(1 - math.sqrt(4 * 0.9 * 1.25 - 4)) - 0.1)) < 1e-13
+    # label 1 instead of 2: loss0 = 1/2, the loss ends at exactly 1/4 at the stop time
+    # t* = 1 - alpha (g = 1): fraction 1/2 is reached there, and nowhere before
+    y = np.array([1.0, 1.0])
+    assert st.escape_times((X, y), [0.1], 1.0)[0] == 1.0 - 0.1
+    # t_max equal to the escape time is within the horizon, just below it is not
+    assert st.escape_times((X, y), [0.1], 1.0, t_max=1.0 - 0.1)[0] == 1.0 - 0.1
+    assert np.isinf(st.escape_times((X, y), [0.1], 1.0, t_max=0.8999)[0])
+    # no active column at all: the loss never moves
+    assert np.isinf(st.escape_times((np.zeros((1, 1)), [1.0]), [0.1], 1.0)[0])
+    # Brent's method on the closed form runs without warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st.escape_times(ONE, [0.1, 0.3], 1.0)
+
+
+def test_escape_times_input_checks_and_unbalanced_start():
+    for bad in ([0.0], [-0.1], [np.nan], [np.inf], [[0.1]]):
+        with pytest.raises(ValueError, match=r"`alphas` must be a 1-dimensional array"):
+            st.escape_times(ONE, bad, 2.0)
+    with pytest.raises(ValueError, match=r"`t_max` must be a real number"):
+        st.escape_times(ONE, [0.1], 2.0, t_max="a")
+    with pytest.raises(ValueError, match=r"`t_max` must be > 0; got 0.0"):
+        st.escape_times(ONE, [0.1], 1.0, t_max=0.0)
+    # fraction in the open interval (0, 1)
+    for f in (0.0, 1.0):
+        with pytest.raises(ValueError, match=r"`fraction` must lie in \(0, 1\)"):
+            st.escape_times(ONE, [0.1], 1.0, fraction=f)
+    # an unbalanced start: x(0) = (alpha u)^2 - (alpha v)^2 = 4 = y fits the data at t = 0
+    init = np.array([[[2.0]], [[0.0]]])
+    with pytest.raises(ValueError, match="initial loss is 0"):
+        st.escape_times((np.array([[1.0]]), np.array([4.0])), [1.0], 2.0, init=init)
+
+
+def test_escape_times_horizon_grows_tenfold_to_1e13():
+    # tied gradient flow, depth 3, X = [[1]], y = [1]: u' = 3/2 u^2 near the saddle, so the
+    # escape time is 1/(1.5 alpha) - O(1); the search horizon grows 10, 100, ..., 1e13
+    T = 0.9e13
+    got = st.escape_times(ONE, [1 / (1.5 * T)], 2.0, depth=3, atol=1e-30)[0]
+    assert abs(got / T - 1) < 1e-6
+    assert np.isinf(st.escape_times(ONE, [1 / (1.5 * 1.05e13)], 2.0, depth=3, atol=1e-30)[0])
+
+
+def test_escape_exponent_and_prediction_edge_cases():
+    # m = 1 (q = 2, H = 2; q = 1.5, H = 3): logarithmic, slope +0.0
+    for q, L in ((2.0, 2), (1.5, 3)):
+        s = st.escape_exponent(q, L)
+        assert s == 0.0 and math.copysign(1.0, s) == 1.0
+    # sign flow at depth 3 from alpha = 0.1: (alpha + t)^3 = 1 - sqrt(1/2) once v = 0
+    # ((2 alpha)^3 = 0.008 is below it)
+    t_sign = (1 - math.sqrt(0.5)) ** (1 / 3) - 0.1
+    assert abs(st.escape_time_prediction(ONE, 0.1, 1.0, depth=3) - t_sign) < 1e-13
+
+
+def test_fit_escape_slope_input_checks():
+    # two points suffice: the line through them
+    s, b = st.fit_escape_slope([0.01, 0.1], [100.0, 10.0])
+    assert abs(s + 1.0) < 1e-12 and abs(b) < 1e-12
+    for a, t in (([0.1], [1.0]), ([[0.1, 0.2], [0.3, 0.4]], [[1.0, 2.0], [3.0, 4.0]]),
+                 ([0.1, 0.2], [1.0, 2.0, 3.0]), ([0.1, 0.2, 0.3], [1.0, 2.0])):
+        with pytest.raises(ValueError, match=r"`alphas` and `times` must be 1-dimensional"):
+            st.fit_escape_slope(a, t)
+    for a, t in (([0.0, 0.1], [1.0, 2.0]), ([-0.1, 0.1], [1.0, 2.0]), ([0.1, 0.2], [0.0, 1.0]),
+                 ([0.1, 0.2], [-1.0, 1.0])):
+        with pytest.raises(ValueError, match=r"`times` and `alphas` must be finite and > 0"):
+            st.fit_escape_slope(a, t)
+
+
+def test_sparse_regression_follows_its_recipe_and_checks_its_arguments():
+    # the documented recipe, drawn here from the same seeded generator
+    for seed, noise in ((0, 0.0), (7, 0.3)):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((3, 6))
+        support = np.sort(rng.choice(6, size=2, replace=False))
+        beta = np.zeros(6)
+        beta[support] = rng.uniform(1.0, 2.0, 2) * rng.choice([-1.0, 1.0], 2)
+        y = X @ beta + noise * rng.standard_normal(3)
+        kw = {"noise": noise, "seed": seed} if seed else {}  # seed 0, noise 0: the defaults
+        sr = st.sparse_regression(3, 6, 2, **kw)
+        np.testing.assert_array_equal(sr.X, X)
+        np.testing.assert_array_equal(sr.support, support)
+        np.testing.assert_array_equal(sr.beta_star, beta)
+        np.testing.assert_array_equal(sr.y, y)
+    # k distinct positions, magnitudes in [1, 2], both signs over many draws
+    big = st.sparse_regression(5, 40, 40, seed=1)
+    np.testing.assert_array_equal(big.support, np.arange(40))
+    mag = np.abs(big.beta_star)
+    assert mag.min() >= 1.0 and mag.max() <= 2.0 and np.ptp(mag) > 0.5
+    assert (big.beta_star > 0).any() and (big.beta_star < 0).any()
+    # N < D and k <= D: the boundary values are accepted, one beyond is not
+    assert st.sparse_regression(4, 5, 5).X.shape == (4, 5)
+    with pytest.raises(ValueError, match=r"`n_samples` must be < `n_features`"):
+        st.sparse_regression(5, 5, 2)
+    with pytest.raises(ValueError, match=r"`n_nonzero` must be <= `n_features`; got 6"):
+        st.sparse_regression(2, 5, 6)
+    with pytest.raises(ValueError, match=r"`n_features` must be an integer >= 1"):
+        st.sparse_regression(3, 0, 1)
+    with pytest.raises(ValueError, match=r"`noise` must be a real number"):
+        st.sparse_regression(3, 5, 1, noise="a")
+    with pytest.raises(ValueError, match=r"`noise` must be >= 0"):
+        st.sparse_regression(3, 5, 1, noise=-0.1)
+
+
+def test_support_recovery_ties_shapes_and_types():
+    # ties in |beta| go to the lower index (a stable sort, also beyond 16 entries)
+    beta = np.tile([1.0, 2.0], 9)
+    star = np.zeros(18)
+    star[[1, 3, 5]] = 1.0
+    assert st.support_recovery(beta, star) == 1.0
+    star[5], star[7] = 0.0, 1.0
+    assert st.support_recovery(beta, star) == 2 / 3
+    # a single estimate gives a Python float
+    assert type(st.support_recovery([0.0, 3.0], [0.0, 1.0])) is float
+    # estimates of unsigned or boolean type are taken as numbers
+    assert st.support_recovery(np.array([0, 5], dtype=np.uint8), [0.0, 1.0]) == 1.0
+    assert st.support_recovery(np.array([False, True, True]), [0.0, 1.0, 1.0]) == 1.0
+    # beta_star must be one-dimensional even when its first axis matches
+    with pytest.raises(ValueError, match=r"`beta` must have shape \(D,\) or \(T, D\)"):
+        st.support_recovery(np.ones(3), np.eye(3))
+
+
+def test_active_share_boundaries():
+    # the loss first falls by half (4 -> 2, reached with equality) at index 1, where only
+    # |beta| = 1 exceeds rel * max = 1/2 (1/2 itself does not)
+    beta = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 0.5, 0.25, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    tr = SimpleNamespace(t=np.arange(3.0), beta=beta, loss=np.array([4.0, 2.0, 0.0]))
+    assert st.active_share(tr, drop=0.5, rel=0.5) == 0.25
+    assert st.active_share(tr, drop=0.5, rel=0.2) == 0.75
+    for name, kw in (("drop", {"drop": 0.0}), ("drop", {"drop": 1.0}), ("rel", {"rel": 0.0}),
+                     ("rel", {"rel": 1.0})):
+        with pytest.raises(ValueError, match=rf"`{name}` must lie in \(0, 1\)"):
+            st.active_share(tr, **kw)
+
+
+def test_ray_deviation_on_a_constructed_path():
+    # X = [[1, 1], [0, 1]], y = (1, 1): sgn(X^T y) = (1, 1), rho = X^T r / 2 with
+    # r = (b0 + b1 - 1, b1 - 1), so sign(rho) = (sign r0, sign(r0 + r1)) = (-, -) at the start
+    X, y = np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([1.0, 1.0])
+    rows = np.array([[0.0, 0.0], [0.1, 0.2], [-1.5, 1.5], [0.3, 0.1], [0.2, 0.3], [0.3, 0.3],
+                     [1.2, 0.2]])
+    # r at the rows: (-1, -1), (-.7, -.8), (-1, .5), (-.6, -.9), (-.5, -.7), (-.4, -.7),
+    # (.4, -.8): rho first changes sign at index 6; half-way is index 3, beta / max = (1, 1/3)
+    tr = SimpleNamespace(t=np.arange(7.0), beta=rows)
+    assert abs(st.ray_deviation(tr, (X, y)) - 2 / 3) < 1e-15
+    # no sign change on the first six rows: half-way through them, index 3
+    tr = SimpleNamespace(t=np.arange(6.0), beta=rows[:6])
+    assert abs(st.ray_deviation(tr, (X, y)) - 2 / 3) < 1e-15
+    # a change at index 2: index max(2 // 2, 1) = 1, beta / max = (1/2, 1)
+    tr = SimpleNamespace(t=np.arange(4.0), beta=rows[[0, 1, 6, 3]])
+    assert abs(st.ray_deviation(tr, (X, y)) - 0.5) < 1e-15
+
+
+def test_depth_sparsity_experiment_grid_and_solver_settings():
+    # the default grid is 0 and 400 log-spaced times on [1e-3, 1e5]
+    grid = np.r_[0.0, np.geomspace(1e-3, 1e5, 400)]
+    reg = st.sparse_regression(2, 4, 1, seed=3)
+    ex = st.depth_sparsity_experiment([3], [2.0], {"gd": (2.0, 0.0)}, shape=(2, 4, 1), alpha=0.3)
+    assert ex.depths.dtype.kind == "i"
+    tr = st.steepest_flow(reg, 0.3, 2.0, depth=2, t_eval=grid, rtol=1e-7, atol=1e-12)
+    assert ex.ray["gd"][0, 0] == st.ray_deviation(tr, reg)
+    assert ex.active["gd"][0, 0] == st.active_share(tr)
+    # tolerances are passed on to the flow
+    ex = st.depth_sparsity_experiment([3], [2], {"gd": (2.0, 0.0)}, shape=(2, 4, 1), alpha=0.3,
+                                      rtol=1e-4, atol=1e-3)
+    tr = st.steepest_flow(reg, 0.3, 2.0, depth=2, t_eval=grid, rtol=1e-4, atol=1e-3)
+    assert ex.ray["gd"][0, 0] == st.ray_deviation(tr, reg)
+    # the recovery is that of the last output time: seed 18 puts the early direction off the
+    # support (0) and the limit on it (1)
+    t = [0.0, 1e-3, 1e3]
+    reg = st.sparse_regression(2, 4, 1, seed=18)
+    tr = st.steepest_flow(reg, 0.3, 2.0, depth=2, t_eval=t, rtol=1e-7, atol=1e-12)
+    assert st.support_recovery(tr.beta[1], reg.beta_star) == 0.0
+    ex = st.depth_sparsity_experiment([18], [2], {"gd": (2.0, 0.0)}, shape=(2, 4, 1), alpha=0.3,
+                                      t_eval=t)
+    assert ex.recovery["gd"][0, 0] == 1.0
+
+
+def test_mirror_map_defaults_integers_and_silent_poles():
+    # v = 0 by default: q = 1, H = 3 maps 8 to 8^(1/3) = 2
+    np.testing.assert_allclose(st.mirror_map([8.0, -8.0], 1.0, 3), [2.0, -2.0], rtol=1e-15)
+    # v = 10^10 as a Python int: v^H must not overflow int64
+    big = 10**10
+    assert st.paper_mirror_map([1.0], 2, v=big) == st.paper_mirror_map([1.0], 2, v=1e10)
+    np.testing.assert_allclose(st.paper_mirror_map([1.0], 2, v=big), [1.5 * math.sqrt(1 + 1e20)],
+                               rtol=1e-15)
+    # at beta = v = 0, h(0) = log 0 (k = 0) or 0^(-1) (k = -1): the pole itself is silent, only
+    # the undefined product sgn(0) h(0) is reported
+    for q, L in ((2.0, 2), (2.0, 3)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = st.mirror_map([0.0, 1.0], q, L)
+        assert np.isnan(got[0]) and np.isfinite(got[1])
+        assert not [w for w in caught if "divide by zero" in str(w.message)], (q, L)
+
+
+def _handmade(beta, u, v, q, L, tied):
+    """A SteepestTrajectory with given beta and branch weights u, v (all layers equal)."""
+    beta = np.asarray(beta, dtype=float)
+    T, D = beta.shape
+    w = np.empty((T, 2, L, D))
+    w[:, 0], w[:, 1] = np.asarray(u)[:, None], np.asarray(v)[:, None]
+    return st.SteepestTrajectory(np.arange(float(T)), w, beta, np.zeros(T), True, "", 0, 0,
+                                 q, L, 0.0, tied, True, False)
+
+
+def test_dual_dynamics_check_on_a_constructed_trajectory():
+    # X = I, y = (4, 2, 0), q = 2: the prediction is -rho = (y - beta)/2; with the identity
+    # potential, dtheta is the central difference of beta (times 0..5)
+    X, y = np.eye(3), np.array([4.0, 2.0, 0.0])
+    pred = np.array([[2.0, 0.5, 1.9e-6], [1.875, 0.5, 1.9e-6], [1.75, 1.0, 1.9e-6],
+                     [1.625, 1.0, 1.9e-6], [1.5, 1.0, 1.9e-6], [1.375, 2.0, 1.9e-6]])
+    beta = y - 2 * pred
+    tr = _handmade(beta, np.full((6, 3), 2.0), np.full((6, 3), 1.0), 2.0, 2, True)
+    chk = st.dual_dynamics_check(tr, (X, y), potential=lambda b, v: b, smooth_tol=0.25)
+    np.testing.assert_array_equal(chk.t, [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(chk.predicted, pred[1:-1])
+    np.testing.assert_allclose(chk.dtheta, [[0.25, -0.5, 0.0], [0.25, -0.5, 0.0],
+                                            [0.25, 0.0, 0.0], [0.25, -1.0, 0.0]], atol=1e-15)
+    # max |pred| = 2, so stencils whose prediction moves by at most 0.25 * 2 = 1/2 are kept
+    # (column 1 at t = 1, 2 moves by exactly 1/2; at t = 4 by 1); column 2 is below
+    # rho_min = 1e-6 max |rho(0)| = 2e-6
+    np.testing.assert_array_equal(chk.mask, [[True, True, False], [True, True, False],
+                                             [True, True, False], [True, False, False]])
+    d = np.array([0.25, -0.5, 0.25, -0.5, 0.25, 0.0, 0.25])
+    p = np.array([1.875, 0.5, 1.75, 1.0, 1.625, 1.0, 1.5])
+    scale = (d @ p) / (p @ p)
+    assert abs(chk.scale - scale) < 1e-15
+    assert abs(chk.error - np.max(np.abs(d - p)) / 1.875) < 1e-15
+    assert abs(chk.error_fitted - np.max(np.abs(d - scale * p)) / 1.875) < 1e-15
+    # the default smooth_tol 0.05 keeps only stencils moving by at most 0.1
+    chk = st.dual_dynamics_check(tr, (X, y), potential=lambda b, v: b)
+    np.testing.assert_array_equal(chk.mask[:, 1], [False, False, True, False])
+    assert not chk.mask[:, 0].any()
+    # rho_min given: |rho| = 1/2 at t = 0, 1 in column 1 is kept (>=)
+    chk = st.dual_dynamics_check(tr, (X, y), potential=lambda b, v: b, smooth_tol=1.0,
+                                 rho_min=0.5)
+    np.testing.assert_array_equal(chk.mask[:, 1], [True, True, True, True])
+    np.testing.assert_array_equal(chk.mask[:, 2], [False] * 4)
+
+
+def test_dual_dynamics_check_untied_and_three_times():
+    # untied, q = 2, H = 2: k = 0, C = 1, theta = log(u) with u = (beta + v^2)^(1/2), v = 1/2
+    beta = np.array([[1.0], [2.0], [3.0]])
+    u = np.sqrt(beta + 0.25)
+    tr = _handmade(beta, u, np.full((3, 1), 0.5), 2.0, 2, False)
+    chk = st.dual_dynamics_check(tr, (np.eye(1), np.array([10.0])), smooth_tol=1.0)
+    assert abs(chk.dtheta[0, 0] - (math.log(math.sqrt(3.25)) - math.log(math.sqrt(1.25))) / 2) \
+        < 1e-15
+    assert chk.mask.tolist() == [[True]]
+    # three output times are enough: the exact sign flow on X = [[1]], y = [1] from alpha = 1/2
+    # at t = 0.1, 0.2, 0.3, where u = 1/2 + t moves at unit speed and -sign(rho) = 1
+    tr = st.steepest_flow(ONE, 0.5, 1.0, t_eval=[0.1, 0.2, 0.3])
+    chk = st.dual_dynamics_check(tr, ONE)
+    assert abs(chk.scale - 1) < 1e-12 and abs(chk.error) < 1e-12
+    with pytest.raises(ValueError, match="at least 3 output times"):
+        st.dual_dynamics_check(st.steepest_flow(ONE, 0.5, 1.0, t_eval=[0.1, 0.2]), ONE)
+
+
+def test_phi_and_its_partial_derivatives():
+    # phi(g) = g (|g| + e)^(q-2); at q = 3/2, g = 1, e = 3: phi = 1/2, d/dg = s^(q-3) ((q-1)|g| + e)
+    # = (1/2 + 3)/8, d/de = (q-2) g s^(q-3) = -1/16 (s = 4)
+    assert _phi(np.array([1.0]), 1.5, 3.0)[0] == 0.5
+    dg, de = _dphi(np.array([1.0]), 1.5, 3.0)
+    assert dg[0] == 3.5 / 8 and de[0] == -1 / 16
+    # central differences at several points, both signs of g
+    g, h = np.array([-2.0, -0.7, 0.3, 1.0, 2.5]), 1e-6
+    for q, e in ((1.0, 0.3), (1.3, 0.05), (1.7, 1.0)):
+        dg, de = _dphi(g, q, e)
+        fd_g = (_phi(g + h, q, e) - _phi(g - h, q, e)) / (2 * h)
+        fd_e = (_phi(g, q, e + h) - _phi(g, q, e - h)) / (2 * h)
+        np.testing.assert_allclose(dg, fd_g, rtol=1e-7)
+        np.testing.assert_allclose(de, fd_e, rtol=1e-7, atol=1e-9)
+    # q = 2: phi(g) = g, derivatives 1 and 0 everywhere, also at g = e = 0, in g's shape
+    dg, de = _dphi(np.zeros(3), 2.0, 0.0)
+    np.testing.assert_array_equal(dg, np.ones(3))
+    np.testing.assert_array_equal(de, np.zeros(3))
+    # e = 0, q < 2: phi(0) = 0 without warnings (0 * 0^(q-2) is not evaluated as 0 * inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(_phi(np.array([0.0, -4.0]), 1.5, 0.0), [0.0, -2.0])
+
+
+def test_flow_time_grid_defaults_and_boundaries():
+    # default: 501 times on [0, 10]; with t_max only: 501 times on [0, t_max]
+    tr = st.steepest_flow(ONE, 0.5, 2.0)
+    np.testing.assert_allclose(tr.t, np.arange(501) / 50, rtol=1e-15, atol=1e-15)
+    tr = st.steepest_flow(ONE, 0.5, 2.0, t_max=2.0)
+    np.testing.assert_allclose(tr.t, np.arange(501) / 250, rtol=1e-15, atol=1e-15)
+    # a single output time, and t_eval ending exactly at t_max, are accepted
+    ref = reference(ONE[0], ONE[1], 0.5, 2.0, 0.0, [0.0, 0.5])
+    tr = st.steepest_flow(ONE, 0.5, 2.0, t_eval=[0.5], method="Radau", rtol=1e-12, atol=1e-14)
+    assert tr.t.tolist() == [0.5] and abs(tr.w[0, 0, 0, 0] - ref[1, 0, 0, 0]) < 1e-9
+    tr = st.steepest_flow(ONE, 0.5, 2.0, t_eval=[0.0, 0.5], t_max=0.5)
+    assert tr.t.tolist() == [0.0, 0.5]
+    # the flow is integrated up to the last output time only: a decay that is NaN later is
+    # never evaluated
+    def decay(t):
+        return 0.0 if t <= 0.5 else np.nan
+
+    tr = st.steepest_flow(ONE, 0.5, 2.0, weight_decay=decay, t_eval=[0.0, 0.25, 0.5])
+    assert np.all(np.isfinite(tr.w))
+    # integer times are returned as floats (closed form), repeated times are allowed there
+    tr = st.steepest_flow((X_HAND, Y_HAND), ALPHA, 1.0, t_eval=[0, 1, 1, 2])
+    assert tr.t.dtype == float and tr.t.tolist() == [0.0, 1.0, 1.0, 2.0]
+    np.testing.assert_array_equal(tr.w[1], tr.w[2])
+    # bad times name the argument
+    for bad in ([], [[0.0, 1.0]]):
+        with pytest.raises(ValueError, match=r"`t_eval` must be 1-dimensional and non-empty"):
+            st.steepest_flow(ONE, 0.5, 2.0, t_eval=bad)
+    for bad in ([0.0, np.nan], [0.0, np.inf], [-0.1, 1.0], [0.0, 2.0, 1.0]):
+        with pytest.raises(ValueError, match=r"`t_eval` must be finite, >= 0 and non-decreasing"):
+            st.steepest_flow(ONE, 0.5, 2.0, t_eval=bad)
+    with pytest.raises(ValueError, match=r"`t_eval` must end at or before `t_max` = 1.0"):
+        st.steepest_flow(ONE, 0.5, 2.0, t_eval=[0.0, 0.5, 2.0], t_max=1.0)
+    with pytest.raises(ValueError, match=r"`t_max` must be a real number"):
+        st.steepest_flow(ONE, 0.5, 2.0, t_max="a")
+    with pytest.raises(ValueError, match=r"`t_max` must be > 0; got 0.0"):
+        st.steepest_flow(ONE, 0.5, 2.0, t_max=0.0)
+    # sign_flow_closed_form: times >= 0 in a 1-dimensional array
+    for bad in ([[0.1]], [np.nan], [np.inf], [-0.1]):
+        with pytest.raises(ValueError, match=r"`t` must be a 1-dimensional array of finite"):
+            st.sign_flow_closed_form(ONE, 0.5, bad)
+    assert st.sign_flow_closed_form(ONE, 0.5, 0.0)[0].shape == (1, 2, 1)
+
+
+def test_trajectory_records_its_parameters():
+    for tied in (True, False):
+        for q in (1.0, 2.0):  # the closed form and an integrated flow
+            tr = st.steepest_flow((X_HAND, Y_HAND), ALPHA, q, tied=tied, decoupled=False,
+                                  t_eval=[0.0, 0.1])
+            assert tr.tied is tied and tr.decoupled is False and tr.eps == 0.0
+            assert tr.closed_form is (q == 1.0)
+            assert isinstance(tr.message, str) and tr.message
+    # no warning about a Jacobian for an explicit method
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tr = st.steepest_flow(ONE, 0.5, 2.0, method="RK45", t_eval=[0.0, 0.5], rtol=1e-10,
+                              atol=1e-12)
+    ref = reference(ONE[0], ONE[1], 0.5, 2.0, 0.0, [0.0, 0.5])
+    assert abs(tr.w[1, 0, 0, 0] - ref[1, 0, 0, 0]) < 1e-8
+
+
+def test_sign_flow_stop_times_around_the_vanishing_of_v():
+    # X = [[1]], alpha = 1/4, H = 2: v reaches 0 at t = alpha, where the gap is (2 alpha)^2 = 1/4.
+    # |y| = 0.3 > 1/4: after that, (alpha + t)^2 = 0.3; |y| = 0.2: before, 4 alpha t = 0.2
+    X = np.array([[1.0]])
+    for yv, ts in ((0.3, math.sqrt(0.3) - 0.25), (0.2, 0.2), (0.25, 0.25)):
+        _, _, t_stop = st.sign_flow_closed_form((X, [yv]), 0.25, [0.0])
+        assert abs(t_stop[0] - ts) < 1e-15, yv
+    # a zero label in the first row leaves its columns at alpha; the other rows still move
+    w, _, t_stop = st.sign_flow_closed_form((X_HAND, [0.0, -4.5]), ALPHA, [0.0, 2.0])
+    np.testing.assert_allclose(t_stop, [0.0, 0.0, 1.25], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(w[1, :, :2], ALPHA)
+    np.testing.assert_allclose(w[1, :, 2], [0.0, ALPHA + 1.25], rtol=0, atol=1e-15)
+    # Brent's method (the stop before v = 0) runs without warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st.sign_flow_closed_form((X, [0.2]), 0.25, [0.0], depth=3)
+
+
+def test_explore_flow_falls_back_to_bdf():
+    # eps = 0, q = 1.1: LSODA fails on the regularised Hoelder field here; BDF is used instead
+    t = np.r_[0.0, np.geomspace(1e-3, 1.0, 20)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match=r"solve_ivp \(LSODA\) failed"):
+            st.steepest_flow(ONE, 0.01, 1.1, t_eval=t)
+        traj, sign_loss = st.explore_flow(ONE, 0.01, 1.1, t_eval=t)
+    bdf = st.steepest_flow(ONE, 0.01, 1.1, t_eval=t, method="BDF")
+    np.testing.assert_array_equal(traj.t, t)
+    np.testing.assert_array_equal(traj.w, bdf.w)
+    # the loss falls from 1/4 and stays above the sign flow's (which is 0 from t = 1 - alpha)
+    assert traj.loss[0] == 0.25 and np.all(np.diff(traj.loss) <= 0)
+    assert np.all(traj.loss >= sign_loss - 1e-12)
