@@ -541,6 +541,9 @@ def test_mirror_map_defaults_integers_and_silent_poles():
     assert st.paper_mirror_map([1.0], 2, v=big) == st.paper_mirror_map([1.0], 2, v=1e10)
     np.testing.assert_allclose(st.paper_mirror_map([1.0], 2, v=big), [1.5 * math.sqrt(1 + 1e20)],
                                rtol=1e-15)
+    # boolean estimates are taken as the numbers 0 and 1
+    np.testing.assert_array_equal(st.mirror_map(np.array([True, False]), 1.0, 2), [1.0, 0.0])
+    np.testing.assert_array_equal(st.paper_mirror_map(np.array([True, False]), 2), [1.5, 0.0])
     # at beta = v = 0, h(0) = log 0 (k = 0) or 0^(-1) (k = -1): the pole itself is silent, only
     # the undefined product sgn(0) h(0) is reported
     for q, L in ((2.0, 2), (2.0, 3)):
@@ -730,3 +733,67 @@ def test_explore_flow_falls_back_to_bdf():
     # the loss falls from 1/4 and stays above the sign flow's (which is 0 from t = 1 - alpha)
     assert traj.loss[0] == 0.25 and np.all(np.diff(traj.loss) <= 0)
     assert np.all(traj.loss >= sign_loss - 1e-12)
+
+
+def test_balance_deviation_defaults_on_a_constructed_trajectory():
+    # untied, H = 3, q = 2, one coordinate; layers (1, 2, 3) -> (1, 1.5, 3) on the plus branch,
+    # (2, 1, 1) throughout on the minus branch. Default layers 0, 1 of branch 0:
+    # b = 1 - 4 = -3 -> 1 - 2.25 = -1.25, deviation |(-1.25) - (-3)| / 3 = 7/12
+    w = np.empty((2, 2, 3, 1))
+    w[:, 0, :, 0] = [[1.0, 2.0, 3.0], [1.0, 1.5, 3.0]]
+    w[:, 1, :, 0] = [2.0, 1.0, 1.0]
+    beta = np.prod(w[:, 0], axis=1) - np.prod(w[:, 1], axis=1)
+    tr = st.SteepestTrajectory(np.array([0.0, 1.0]), w, beta, np.zeros(2), True, "", 0, 0, 2.0,
+                               3, 0.0, False, True, False)
+    assert abs(st.balance_deviation(tr) - 7 / 12) < 1e-15
+    # with the predicted factor (1, 5/12) the law holds exactly
+    assert abs(st.balance_deviation(tr, [1.0, 1.25 / 3])) < 1e-15
+    # layers 0, 2 of branch 0 and branch 1 are conserved here
+    assert st.balance_deviation(tr, i=0, j=2) == 0.0
+    assert st.balance_deviation(tr, branch=1) == 0.0
+
+
+def test_data_and_scalar_checks_name_the_argument_at_both_ends():
+    def run(problem=ONE, alpha=0.5, q=1.0, **kw):
+        return st.steepest_flow(problem, alpha, q, t_eval=[0.0, 0.1], **kw)
+
+    # the data: an object with .X and .y, or a pair (tuple or list) of numeric arrays
+    tr = run([[[2.0]], [1.0]])
+    assert abs(tr.beta[1, 0] - 4 * 0.5 * 0.1) < 1e-15  # sign flow: (a + t)^2 - (a - t)^2
+    for bad in (SimpleNamespace(X=np.ones((1, 1))), (np.ones((1, 1)), np.ones(1), np.ones(1)),
+                np.ones((2, 2))):
+        with pytest.raises(ValueError, match=r"`problem` must have attributes `.X` \(N, D\)"):
+            run(bad)
+    for bad in (([["a"]], np.ones(1)), (np.ones((1, 1)), ["a"]), ([[1.0, [2.0]]], np.ones(1))):
+        with pytest.raises(ValueError, match=r"`problem.X` and `problem.y` must be numeric"):
+            run(bad)
+    for shape in ((0, 1), (1, 0), (1,), (1, 1, 1)):
+        with pytest.raises(ValueError, match=r"`problem.X` must be a 2-dimensional \(N, D\)"):
+            run((np.ones(shape), np.ones(1)))
+    for y in (np.ones((1, 1)), np.ones(2), np.ones(0)):
+        with pytest.raises(ValueError, match=r"`problem.y` must have shape \(N,\) = \(1,\)"):
+            run((np.ones((1, 1)), y))
+    # alpha > 0: the smallest positive float is accepted, 0 is not
+    assert run(alpha=5e-324).w[0, 0, 0, 0] == 5e-324
+    for bad, msg in ((0.0, r"`alpha` must be > 0 \(the initialisation scale\); got 0.0"),
+                     (np.inf, r"`alpha` must be finite"), (True, r"`alpha` must be a real number"),
+                     (np.ones(1), r"`alpha` must be a real number")):
+        with pytest.raises(ValueError, match=msg):
+            run(alpha=bad)
+    # q in [1, 2]: both ends accepted, the neighbouring floats outside are not
+    for q in (1.0, 2.0):
+        assert run(q=q).q == q
+    for q in (np.nextafter(1.0, 0.0), np.nextafter(2.0, 3.0)):
+        with pytest.raises(ValueError, match=r"`q` must lie in \[1, 2\]"):
+            run(q=q)
+    # eps >= 0 and weight_decay >= 0: 0 accepted, the largest negative float is not
+    assert run(q=2.0, eps=0.0).eps == 0.0 and run(q=2.0, weight_decay=0.0).success
+    for name in ("eps", "weight_decay"):
+        with pytest.raises(ValueError, match=rf"`{name}` must be >= 0"):
+            run(q=2.0, **{name: -5e-324})
+        for bad, msg in (("a", "a real number"), (np.nan, "finite")):
+            with pytest.raises(ValueError, match=rf"`{name}` must be {msg}"):
+                run(q=2.0, **{name: bad})
+    # fraction in (0, 1), named in escape_times
+    with pytest.raises(ValueError, match=r"`fraction` must be a real number"):
+        st.escape_times(ONE, [0.1], 1.0, fraction="a")
