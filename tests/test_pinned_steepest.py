@@ -20,6 +20,7 @@ from scipy.integrate import quad, solve_ivp
 
 from ssdlib import steepest as st
 from ssdlib.steepest._model import _dphi, _phi
+from ssdlib.steepest.flows import _make_field
 
 X_HAND = np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]])
 Y_HAND = np.array([0.25, -4.5])
@@ -797,3 +798,40 @@ def test_data_and_scalar_checks_name_the_argument_at_both_ends():
     # fraction in (0, 1), named in escape_times
     with pytest.raises(ValueError, match=r"`fraction` must be a real number"):
         st.escape_times(ONE, [0.1], 1.0, fraction="a")
+
+
+def test_regularised_fields_use_the_documented_floors():
+    # eps = 0, q = 3/2 (tied, H = 2). Decoupled: -J (|J| + dJ)^(q-2) rho (|rho| + dr)^(q-2) with
+    # dJ = 1e-10 max|J(0)| and dr = 1e-8 max|rho(0)|; coupled: -z (|z| + e)^(q-2),
+    # z = G + lambda(t) w, e = 1e-8 max|G(0) + lambda(0) w(0)|
+    X, y = np.array([[1.0, 0.5], [0.0, 1.0]]), np.array([1.0, -0.5])
+    W0 = np.array([[[0.4, 0.25]], [[0.2, 0.3]]])  # max|J(0)| = 0.8
+
+    def parts(W):
+        x = W[0, 0] ** 2 - W[1, 0] ** 2
+        rho = 0.5 * X.T @ (X @ x - y)
+        J = np.array([[2 * W[0, 0]], [-2 * W[1, 0]]])
+        return J * rho, rho, J
+
+    G0, rho0, J0 = parts(W0)
+    # at a point with a tiny weight (J ~ dJ) and a nearly fitted row (rho ~ dr)
+    W = W0.copy()
+    W[1, 0, 0] = 1e-11  # v_0, so J = -2 v_0 there
+    x1 = W[0, 0, 1] ** 2 - W[1, 0, 1] ** 2
+    W[0, 0, 0] = math.sqrt(1 - 0.5 * x1 + 2e-9)  # r_0 = x_0 + x_1 / 2 - 1 = 2e-9
+    G, rho, J = parts(W)
+    dJ, dr = 1e-10 * np.max(np.abs(J0)), 1e-8 * np.max(np.abs(rho0))
+    rhs, _ = _make_field(X, y, 1.5, 0.0, 2, True, lambda t: 0.0, True, W0)
+    want = -J * (np.abs(J) + dJ) ** -0.5 * rho * (np.abs(rho) + dr) ** -0.5
+    np.testing.assert_allclose(rhs(0.0, W.reshape(-1)), want.reshape(-1), rtol=1e-12)
+
+    def lam(t):
+        return 0.3 + t
+
+    rhs, _ = _make_field(X, y, 1.5, 0.0, 2, True, lam, False, W0)
+    e = 1e-8 * np.max(np.abs(G0 + lam(0.0) * W0))
+    for t, Wt in ((0.1, W0), (0.5, W)):
+        G, _, _ = parts(Wt)
+        z = G + lam(t) * Wt
+        np.testing.assert_allclose(rhs(t, Wt.reshape(-1)), (-z * (np.abs(z) + e) ** -0.5).ravel(),
+                                   rtol=1e-12)
