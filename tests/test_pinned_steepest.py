@@ -709,6 +709,9 @@ def test_sign_flow_stop_times_around_the_vanishing_of_v():
     for yv, ts in ((0.3, math.sqrt(0.3) - 0.25), (0.2, 0.2), (0.25, 0.25)):
         _, _, t_stop = st.sign_flow_closed_form((X, [yv]), 0.25, [0.0])
         assert abs(t_stop[0] - ts) < 1e-15, yv
+    # a label negligible against its row (|y| / ||a||_1 underflows to 0) stops at once
+    _, _, t_stop = st.sign_flow_closed_form((np.array([[4.0]]), [5e-324]), 0.25, [0.0])
+    assert t_stop[0] == 0.0
     # a zero label in the first row leaves its columns at alpha; the other rows still move
     w, _, t_stop = st.sign_flow_closed_form((X_HAND, [0.0, -4.5]), ALPHA, [0.0, 2.0])
     np.testing.assert_allclose(t_stop, [0.0, 0.0, 1.25], rtol=0, atol=1e-15)
