@@ -19,7 +19,7 @@ import pytest
 from scipy.integrate import quad, solve_ivp
 
 from ssdlib import steepest as st
-from ssdlib.steepest._model import _dphi, _phi
+from ssdlib.steepest._model import _check_positive, _dphi, _phi
 from ssdlib.steepest.flows import _make_field
 
 X_HAND = np.array([[1.5, -0.5, 0.0], [0.0, 0.0, 2.0]])
@@ -781,7 +781,8 @@ def test_data_and_scalar_checks_name_the_argument_at_both_ends():
     assert run(alpha=5e-324).w[0, 0, 0, 0] == 5e-324
     for bad, msg in ((0.0, r"`alpha` must be > 0 \(the initialisation scale\); got 0.0"),
                      (np.inf, r"`alpha` must be finite"), (True, r"`alpha` must be a real number"),
-                     (np.ones(1), r"`alpha` must be a real number")):
+                     (np.ones(1), r"`alpha` must be a real number"),
+                     (1j, r"`alpha` must be a real number")):
         with pytest.raises(ValueError, match=msg):
             run(alpha=bad)
     # q in [1, 2]: both ends accepted, the neighbouring floats outside are not
@@ -798,6 +799,13 @@ def test_data_and_scalar_checks_name_the_argument_at_both_ends():
         for bad, msg in (("a", "a real number"), (np.nan, "finite")):
             with pytest.raises(ValueError, match=rf"`{name}` must be {msg}"):
                 run(q=2.0, **{name: bad})
+    # a callable weight decay counts as decay: no closed-form sign flow
+    with pytest.raises(ValueError, match=r"`q` = 1 with `eps` = 0 is sign flow"):
+        run(weight_decay=lambda t: 0.1)
+    # without a description, the message is just the bound
+    with pytest.raises(ValueError, match=r"^`h` must be > 0; got 0.0\.$"):
+        _check_positive("h", 0.0)
+    assert _check_positive("h", 5e-324) == 5e-324
     # fraction in (0, 1), named in escape_times
     with pytest.raises(ValueError, match=r"`fraction` must be a real number"):
         st.escape_times(ONE, [0.1], 1.0, fraction="a")
