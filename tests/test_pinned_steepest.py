@@ -846,3 +846,16 @@ def test_regularised_fields_use_the_documented_floors():
         z = G + lam(t) * Wt
         np.testing.assert_allclose(rhs(t, Wt.reshape(-1)), (-z * (np.abs(z) + e) ** -0.5).ravel(),
                                    rtol=1e-12)
+
+
+def test_regularised_field_jacobian_tied_against_differences():
+    # the tied, decoupled eps = 0 field (q = 3/2, H = 3): the Jacobian handed to the implicit
+    # solvers, including its block part d J / d w = H (H-1) w^(H-2), against central differences
+    X, y = np.array([[1.0, 0.5], [0.0, 1.0]]), np.array([1.0, -0.5])
+    W0 = np.array([[[0.4, 0.25]], [[0.2, 0.3]]])
+    rhs, jac = _make_field(X, y, 1.5, 0.0, 3, True, lambda t: 0.0, True, W0)
+    w = np.array([0.7, 0.35, 0.15, 0.45])
+    h = 1e-6
+    fd = np.column_stack([(rhs(0.0, w + h * e) - rhs(0.0, w - h * e)) / (2 * h)
+                          for e in np.eye(4)])
+    np.testing.assert_allclose(jac(0.0, w), fd, rtol=1e-6, atol=1e-8)
