@@ -634,6 +634,7 @@ def test_phi_and_its_partial_derivatives():
         np.testing.assert_allclose(de, fd_e, rtol=1e-7, atol=1e-9)
     # q = 2: phi(g) = g, derivatives 1 and 0 everywhere, also at g = e = 0, in g's shape
     dg, de = _dphi(np.zeros(3), 2.0, 0.0)
+    assert dg.shape == de.shape == (3,) and de.dtype == float
     np.testing.assert_array_equal(dg, np.ones(3))
     np.testing.assert_array_equal(de, np.zeros(3))
     # e = 0, q < 2: phi(0) = 0 without warnings (0 * 0^(q-2) is not evaluated as 0 * inf)
@@ -717,10 +718,11 @@ def test_sign_flow_stop_times_around_the_vanishing_of_v():
     np.testing.assert_allclose(t_stop, [0.0, 0.0, 1.25], rtol=0, atol=1e-15)
     np.testing.assert_array_equal(w[1, :, :2], ALPHA)
     np.testing.assert_allclose(w[1, :, 2], [0.0, ALPHA + 1.25], rtol=0, atol=1e-15)
-    # Brent's method (the stop before v = 0) runs without warnings
+    # Brent's method (the stop before v = 0, here 4 alpha t = 0.2) runs without warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        st.sign_flow_closed_form((X, [0.2]), 0.25, [0.0], depth=3)
+        _, _, t_stop = st.sign_flow_closed_form((X, [0.2]), 0.25, [0.0])
+    assert abs(t_stop[0] - 0.2) < 1e-15
 
 
 def test_explore_flow_falls_back_to_bdf():
