@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from fractions import Fraction
 from types import SimpleNamespace
 
 import numpy as np
@@ -861,3 +862,22 @@ def test_regularised_field_jacobian_tied_against_differences():
     fd = np.column_stack([(rhs(0.0, w + h * e) - rhs(0.0, w - h * e)) / (2 * h)
                           for e in np.eye(4)])
     np.testing.assert_allclose(jac(0.0, w), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_exact_rational_inputs_are_taken_as_floats():
+    F = Fraction
+    # fit_escape_slope: t = 3 alpha^-2 through two points
+    s, b = st.fit_escape_slope([F(1, 100), F(1, 10)], [F(30000), F(300)])
+    assert abs(s + 2.0) < 1e-12 and abs(b - math.log(3.0)) < 1e-12
+    s, _ = st.fit_escape_slope([F(1, 100), F(1, 10)], [F(4), F(2)], scale="semilog")
+    assert abs(s - 2 / math.log(10)) < 1e-12
+    # escape_times: the sign-flow time on X = [[1]], y = [1] (as in the tests above)
+    got = st.escape_times(ONE, [F(1, 10)], 1.0)
+    assert abs(got[0] - (math.sqrt(1 - math.sqrt(0.5)) - 0.1)) < 1e-13
+    # sign_flow_closed_form: times; steepest_flow: an init array (here the balanced start)
+    w, _, _ = st.sign_flow_closed_form(ONE, 0.5, [F(0), F(1, 4)])
+    np.testing.assert_array_equal(w[:, :, 0], [[0.5, 0.5], [0.75, 0.25]])
+    tr = st.steepest_flow(ONE, 0.5, 2.0, init=np.array([F(1), F(1)]).reshape(2, 1, 1),
+                          t_eval=[0.0, 0.5])
+    ref = st.steepest_flow(ONE, 0.5, 2.0, t_eval=[0.0, 0.5])
+    np.testing.assert_array_equal(tr.w, ref.w)
