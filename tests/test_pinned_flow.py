@@ -445,8 +445,8 @@ def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
     tr0 = S.simulate(P, alpha, eps, method=method, t_eval=[0.0])
     check_fields(tr0, X_G4, Y_G4, np.full((1, 4), alpha), np.full((1, 4), alpha), 2, 1e-15)
     assert tr0.t_converged == tr.t_converged
-    # a grid starting after 0: a point inside and one past convergence
-    t_eval = [0.5 * tr.t_converged, t_end]
+    # a grid starting after 0: a point inside, t_converged itself and one past convergence
+    t_eval = [0.5 * tr.t_converged, tr.t_converged, t_end]
     tr1 = S.simulate(P, alpha, eps, method=method, t_eval=t_eval)
     np.testing.assert_array_equal(tr1.t, t_eval)
     W1 = sol.sol(t_eval).T

@@ -435,14 +435,20 @@ def test_min_bregman_general_X_tiny_alpha_against_the_null_space_root():
     # For tiny alpha the dual variable 1/4 arcsinh(beta / c) ~ 1/4 log(|beta| / alpha^2) is far
     # from the solver's start 0 (alpha = 1e-10 used to stop after 500 Newton steps).
     X = np.array([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]])
-    y = np.array([30.0, 20.0])
-    G = S.Problem(X, y)
     n = np.linalg.svd(X)[2][-1]
-    bp = np.linalg.lstsq(X, y, rcond=None)[0]
-    for alpha in (1e-10, 1e-30, 1e-100, 1e-150):
+    # the smallest alpha accepted: 2 alpha^2 is the smallest normal float (with |y| small
+    # enough that c sinh(4 z) stays finite at the solution)
+    a_min = 1.0547686614863e-154
+    assert 2 * a_min**2 == np.finfo(float).tiny
+    cases = [([30.0, 20.0], alpha) for alpha in (1e-10, 1e-30, 1e-100, 1e-150)]
+    for y, alpha in cases + [([1e-3, 1e-3], a_min)]:
+        y = np.array(y)
+        G = S.Problem(X, y)
+        bp = np.linalg.lstsq(X, y, rcond=None)[0]
         c = 2 * alpha**2
-        s = brentq(lambda s, c=c: n @ np.arcsinh((bp + s * n) / c), -100.0, 100.0,
-                   xtol=1e-15, rtol=1e-15)
+        r = 10 * np.linalg.norm(bp)
+        s = brentq(lambda s, c=c, bp=bp: n @ np.arcsinh((bp + s * n) / c), -r, r,
+                   xtol=1e-15 * r, rtol=1e-15)
         ref = bp + s * n
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -452,7 +458,9 @@ def test_min_bregman_general_X_tiny_alpha_against_the_null_space_root():
         # stationarity: the dual variable is orthogonal to the null space
         z = np.arcsinh(b / c) / 4
         assert abs(n @ z) <= 1e-14 * np.linalg.norm(z), alpha
-    # below alpha ~ 1.05e-154, 2 alpha^2 is no longer a normal float
-    for alpha in (1e-154, 1e-170):
+    # below a_min, 2 alpha^2 is no longer a normal float
+    G = S.Problem(X, [1e-3, 1e-3])
+    for alpha in (np.nextafter(np.nextafter(a_min, 0), 0), 1e-170):
+        assert 2 * alpha**2 < np.finfo(float).tiny
         with pytest.raises(ValueError, match="`alpha` = .* is too small"):
             S.min_bregman_solution(G, alpha)
