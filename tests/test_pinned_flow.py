@@ -80,6 +80,7 @@ def test_sign_flow_on_the_whole_grid(t_eval):
     # stage times: T0 = max_n min(alpha, t_n*) (v reaches 0 or the block stops), T = min t_n*
     assert tr.T0 == 0.25 and tr.T == 0.125
     assert tr.t_converged == 1.25 and tr.method == "sign" and tr.eps == 0.0 and tr.nfev == 0
+    assert tr.message == "closed form (sign flow)"
     np.testing.assert_allclose(tr.w_plus_inf, [0.375, 0.125, 0.0], rtol=0, atol=1e-16)
     np.testing.assert_allclose(tr.w_minus_inf, [0.125, 0.375, 1.5], rtol=0, atol=1e-16)
     np.testing.assert_allclose(tr.u_inf, [0.375, 0.375, 1.5], rtol=0, atol=1e-16)
@@ -438,6 +439,11 @@ def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
     np.testing.assert_array_equal(tr.w_minus[0], np.full(4, alpha))
     np.testing.assert_array_equal(tr.w_plus[1], tr.w_plus_inf)
     np.testing.assert_array_equal(tr.w_minus[1], tr.w_minus_inf)
+    assert tr.message == "converged" and tr.method == method
+    # the flow stops where |y - X beta| first reaches 1e-13 |y| (an event located on Radau's
+    # interpolant): the limit's residual is that, not much smaller
+    rel = np.linalg.norm(Y_G4 - X_G4 @ tr.beta_inf) / np.linalg.norm(Y_G4)
+    assert 0.95e-13 <= rel <= 1.05e-13, rel
     W = sol.sol(t_end)
     check_fields(tr_slice(tr, np.array([False, True])), X_G4, Y_G4, W[None, :4], W[None, 4:], 2,
                  1e-10)
@@ -451,6 +457,8 @@ def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
     np.testing.assert_array_equal(tr1.t, t_eval)
     W1 = sol.sol(t_eval).T
     check_fields(tr1, X_G4, Y_G4, W1[:, :4], W1[:, 4:], 2, 1e-10)
+    # a second Radau run, to t_converged, hits the output times; its evaluations are counted
+    assert tr0.nfev == tr.nfev and tr1.nfev > 1.5 * tr.nfev
 
 
 # ------------------------------------------------------------------------------ ssdlib._lanes
@@ -523,3 +531,59 @@ def test_integrate_lanes_reads_an_integer_state_as_float():
     np.testing.assert_array_equal(got.t_event, ref.t_event)
     for a, b in zip(got.at(t_out), ref.at(t_out), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_sign_descent_defaults_and_step_count_type():
+    # record_every defaults to 1: every iterate is kept
+    d = S.sign_descent(hand_problem(), ALPHA, 0.0, 0.125, 3)
+    np.testing.assert_array_equal(d.t, [0.0, 0.125, 0.25, 0.375])
+    assert d.w_plus.shape == (4, 3)
+    for steps in (2.5, 0, True):
+        with pytest.raises(ValueError, match="`steps` must be an integer >= 1"):
+            S.sign_descent(hand_problem(), ALPHA, 0.0, 0.125, steps)
+
+
+def test_sign_flow_hitting_time_of_a_small_label_depth_3():
+    # H = 3, |y| = 1e-4, A = 2: 2 (6 alpha^2 t + 2 t^3) = 1e-4, t* ~ 1.3e-4, solved here by
+    # Newton's method on that cancellation-free form; the bracketing must reach relative
+    # precision, not an absolute tolerance of ~1e-12
+    P = S.Problem([[1.5, -0.5]], [1e-4])
+    t = 1e-4 / (12 * ALPHA**2)
+    for _ in range(4):
+        t -= (2 * (6 * ALPHA**2 * t + 2 * t**3) - 1e-4) / (2 * (6 * ALPHA**2 + 6 * t**2))
+    got = S.sign_flow_hitting_times(P, ALPHA, depth=3)[0]
+    assert abs(got - t) <= 1e-11 * t, (got, t)
+
+
+def test_general_X_default_grid_up_to_t_max():
+    Xg, yg = [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5]
+    tr = S.simulate(S.Problem(Xg, yg), 0.2, 0.02, t_max=3.0)
+    np.testing.assert_array_equal(tr.t, np.linspace(0.0, 3.0, 401))
+    assert tr.t_converged < 3.0
+    np.testing.assert_array_equal(tr.beta[-1], tr.beta_inf)
+
+
+def test_batches_pass_every_setting_on():
+    P = hand_problem()
+    # one pass over the lanes of every pair: each trajectory reports the evaluations of all
+    b = S.simulate_batch(P, [ALPHA, 0.2], [0.002, 0.01], t_max=2.0)
+    one = [S.simulate(P, a, e, t_max=2.0) for a, e in ((ALPHA, 0.002), (0.2, 0.01))]
+    assert b[0].nfev == b[1].nfev == one[0].nfev + one[1].nfev
+    for tr in b:
+        np.testing.assert_array_equal(tr.t, np.linspace(0.0, 2.0, 401))
+    # gradient flow in a batch
+    g = S.simulate_batch(P, [ALPHA, 0.2], 0.01, method="gd", t_eval=[0.0, 1.0])
+    assert [tr.method for tr in g] == ["gd", "gd"] and np.isnan(g[1].T0)
+    # a batch with eps = 0 is run pair by pair, with the depth, grid and tolerances given
+    kw = dict(depth=3, t_max=2.0, rtol=1e-6, atol=1e-8)
+    m = S.simulate_batch(P, ALPHA, [0.0, 0.01], **kw)
+    assert [tr.depth for tr in m] == [3, 3] and m[0].method == "sign"
+    for tr in m:
+        np.testing.assert_array_equal(tr.t, np.linspace(0.0, 2.0, 401))
+    assert m[1].nfev == S.simulate(P, ALPHA, 0.01, **kw).nfev
+    assert m[1].nfev not in (S.simulate(P, ALPHA, 0.01, depth=3, rtol=1e-6).nfev,
+                             S.simulate(P, ALPHA, 0.01, depth=3, atol=1e-8).nfev)
+    # general data are run pair by pair too
+    G = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
+    gg = S.simulate_batch(G, 0.2, 0.02, method="gd", t_eval=[0.0, 1.0])
+    assert gg[0].method == "gd" and np.isnan(gg[0].T0) and np.isnan(gg[0].T)
