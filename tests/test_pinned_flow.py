@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -432,7 +433,9 @@ def test_general_X_grids_with_zero_and_points_past_convergence(method, t_end):
     alpha, eps = 0.05, 0.01
     gd = method == "gd"
     sol = lsoda_reference(alpha, eps, t_end, gd)
-    tr = S.simulate(P, alpha, eps, method=method, t_eval=[0.0, t_end])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tr = S.simulate(P, alpha, eps, method=method, t_eval=[0.0, t_end])
     assert 0.5 * t_end < tr.t_converged < t_end
     np.testing.assert_array_equal(tr.t, [0.0, t_end])
     np.testing.assert_array_equal(tr.w_plus[0], np.full(4, alpha))
@@ -551,7 +554,9 @@ def test_sign_flow_hitting_time_of_a_small_label_depth_3():
     t = 1e-4 / (12 * ALPHA**2)
     for _ in range(4):
         t -= (2 * (6 * ALPHA**2 * t + 2 * t**3) - 1e-4) / (2 * (6 * ALPHA**2 + 6 * t**2))
-    got = S.sign_flow_hitting_times(P, ALPHA, depth=3)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = S.sign_flow_hitting_times(P, ALPHA, depth=3)[0]
     assert abs(got - t) <= 1e-11 * t, (got, t)
 
 
