@@ -6,7 +6,9 @@ and ``pdfimages`` and compares them with the single-page HTML they were printed 
 
 from __future__ import annotations
 
+import collections
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -124,3 +126,36 @@ def test_theorem_blocks_and_exercises(student):
 def test_instructors_pdf_shows_the_solutions(student, instructors):
     assert _pages(PDF / "ssd-book-instructors.pdf") > _pages(PDF / "ssd-book.pdf")
     assert len(instructors) > len(student) * 1.05
+
+
+
+def _table_headers() -> collections.Counter:
+    """Header rows of the single-page HTML's tables whose cells are single words, counted."""
+    src = SINGLE.read_text(encoding="utf-8")
+    rows = collections.Counter()
+    for head in re.finditer(r"<thead>(.*?)</thead>", src, re.S):
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                 for c in re.findall(r"<th[^>]*>(.*?)</th>", head.group(1), re.S)]
+        if len(cells) > 1 and all(re.fullmatch(r"[A-Za-z]+", c) for c in cells):
+            rows[tuple(cells)] += 1
+    return rows
+
+
+@pytest.mark.parametrize("which", ["ssd-book.pdf", "ssd-book-instructors.pdf"])
+def test_tables_fit_the_page(which):
+    """Every table prints whole: its header row (single words, which do not wrap unless the
+    column is squeezed) is on one line of the PDF as often as such tables exist, so no column
+    is cut off at the edge of the page; wide tables are scaled to the text width
+    (tools/pdf.py), none below 80% (their 9 pt text stays above 7 pt)."""
+    assert SINGLE.is_file(), f"{SINGLE} is missing: run `make pdf`"
+    text = subprocess.run(["pdftotext", "-layout", str(PDF / which), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    rows = _table_headers()
+    assert sum(rows.values()) >= 30, rows  # the claims tables of every chapter
+    cut = [(row, n, len(re.findall(r"[ \t]+".join(row), text))) for row, n in rows.items()]
+    cut = [c for c in cut if c[2] < c[1]]
+    assert not cut, f"tables cut in {which} (header, tables, printed whole): {cut}"
+    layout = json.loads((PDF / "layout.json").read_text(encoding="utf-8"))[which]
+    assert not layout["wide"], f"still wider than the text in {which}: {layout['wide']}"
+    small = [(t, s) for t, s in layout["scaled"] if s < 0.8]
+    assert not small, f"tables scaled below 80% in {which}: {small}"

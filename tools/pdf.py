@@ -12,6 +12,7 @@ Usage: ``python tools/pdf.py [SINGLEHTML_DIR] [OUT_DIR]``.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -31,17 +32,53 @@ PRINT_CSS = """
 .bd-container__inner { max-width: 100% !important; width: 100% !important; margin: 0 !important;
   padding: 0 !important; }
 body { font-size: 10.5pt; }
-figure, img, table, .MathJax, mjx-container[display="true"], .proof, .admonition
-  { break-inside: avoid; }
+figure, img, table, .MathJax, mjx-container[display="true"], .proof, .admonition,
+.cell_input, div.highlight { break-inside: avoid; }
 h1 { break-before: page; }
 h1:first-of-type { break-before: avoid; }
-.pst-scrollable-table-container, .highlight pre, .output pre { overflow: visible !important;
-  white-space: pre-wrap !important; word-break: break-word; }
+.pst-scrollable-table-container { overflow: visible !important; }
+.highlight pre, .output pre { overflow: visible !important; white-space: pre-wrap !important;
+  word-break: break-word; }
+table { max-width: 100% !important; font-size: 9pt; }
+th, td { overflow-wrap: break-word; padding: 0.25em 0.4em !important; }
+td code, th code { white-space: normal !important; overflow-wrap: anywhere; }
+td [class^="claim-"] { white-space: normal !important; }
 """
 
+# The printable width of an A4 page with the margins of ``page.pdf`` below, in CSS px.
+PAGE_WIDTH_PX = round((210 - 14 - 14) / 25.4 * 96)
 
-def print_pdf(html: Path, out: Path, *, open_solutions: bool) -> int:
-    """Print ``html`` to ``out``; returns the number of typeset formulas."""
+# A table, code block or display formula still wider than the text after the print CSS (an
+# inline formula does not break) is scaled down to the width of the text; returns what was
+# scaled and by how much, and what is still wider than the text.
+FIT_JS = """() => {
+    const col = (document.querySelector('article') || document.body).getBoundingClientRect();
+    const what = (e) => e.tagName.toLowerCase() + ': '
+        + (e.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 70);
+    const scaled = [], wide = [];
+    const items = document.querySelectorAll(
+        'article table, article pre, article mjx-container[display="true"], article img');
+    items.forEach((e) => {
+        let scale = 1;
+        for (let k = 0; k < 5; k++) {  // a scaled table reflows: repeat until it fits
+            const r = e.getBoundingClientRect();
+            if (!r.width || r.right <= col.right + 1) break;
+            scale *= 0.998 * (col.right - r.left) / r.width;
+            e.style.zoom = scale;
+        }
+        if (scale < 1) scaled.push([what(e), Math.round(scale * 1000) / 1000]);
+    });
+    items.forEach((e) => {
+        const r = e.getBoundingClientRect();
+        if (r.width && r.right > col.right + 1) wide.push(what(e));
+    });
+    return {scaled: scaled, wide: wide};
+}"""
+
+
+def print_pdf(html: Path, out: Path, *, open_solutions: bool) -> tuple[int, dict]:
+    """Print ``html`` to ``out``; returns the number of typeset formulas and the layout fit
+    (``FIT_JS``: what was scaled to the width of the text, and what is still wider)."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
@@ -63,6 +100,8 @@ def print_pdf(html: Path, out: Path, *, open_solutions: bool) -> int:
         )
         n_math = page.evaluate("() => document.querySelectorAll('mjx-container').length")
         page.emulate_media(media="print")
+        page.set_viewport_size({"width": PAGE_WIDTH_PX, "height": 1000})
+        fit = page.evaluate(FIT_JS)
         out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(path=str(out), format="A4", print_background=True, outline=True, tagged=True,
                  display_header_footer=True, header_template="<span></span>",
@@ -70,7 +109,7 @@ def print_pdf(html: Path, out: Path, *, open_solutions: bool) -> int:
                                  '<span class="pageNumber"></span></div>',
                  margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
         browser.close()
-    return n_math
+    return n_math, fit
 
 
 def main(argv: list[str]) -> int:
@@ -84,9 +123,14 @@ def main(argv: list[str]) -> int:
     # it sat at the top of the build: put a copy there.
     html = src / "ssd-book.html"
     html.write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    layout = {}
     for name, open_solutions in (("ssd-book.pdf", False), ("ssd-book-instructors.pdf", True)):
-        n_math = print_pdf(html, dest / name, open_solutions=open_solutions)
-        print(f"{dest / name}: {n_math} formulas typeset")
+        n_math, layout[name] = print_pdf(html, dest / name, open_solutions=open_solutions)
+        scales = [s for _, s in layout[name]["scaled"]]
+        print(f"{dest / name}: {n_math} formulas typeset; {len(scales)} wide tables or formulas "
+              f"scaled to the text width (smallest scale {min(scales, default=1):.2f}); "
+              f"{len(layout[name]['wide'])} still wider than the text")
+    (dest / "layout.json").write_text(json.dumps(layout, indent=1), encoding="utf-8")
     return 0
 
 
