@@ -592,3 +592,20 @@ def test_batches_pass_every_setting_on():
     G = S.Problem([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5])
     gg = S.simulate_batch(G, 0.2, 0.02, method="gd", t_eval=[0.0, 1.0])
     assert gg[0].method == "gd" and np.isnan(gg[0].T0) and np.isnan(gg[0].T)
+
+
+def test_general_X_stage_conditions_holding_with_equality_at_zero():
+    # dyadic data: at w = alpha the gradients alpha |X^T y| are exact, and eps equal to their
+    # smallest (largest) value makes min |grad_u| <= eps (max |grad_v| <= eps) hold at t = 0
+    # with equality: that stage time is 0, although min |grad_u| first grows here
+    X = np.array([[1.0, 0.5, -0.25], [0.25, -1.0, 0.75]])
+    y = np.array([1.0, -0.5])
+    P = S.Problem(X, y)
+    assert P.blocks is None
+    g = ALPHA * np.abs(X.T @ y)
+    np.testing.assert_array_equal(g, [0.21875, 0.25, 0.15625])
+    tr = S.simulate(P, ALPHA, g.min(), t_eval=[0.0, 0.5])
+    assert tr.T == 0.0 and tr.T0 > 0.05
+    np.testing.assert_array_equal(np.abs(tr.grad_u[0]), g)
+    tr = S.simulate(P, ALPHA, g.max(), t_eval=[0.0, 0.5])
+    assert tr.T0 == 0.0 and tr.T == 0.0
