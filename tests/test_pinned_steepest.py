@@ -881,3 +881,40 @@ def test_exact_rational_inputs_are_taken_as_floats():
                           t_eval=[0.0, 0.5])
     ref = st.steepest_flow(ONE, 0.5, 2.0, t_eval=[0.0, 0.5])
     np.testing.assert_array_equal(tr.w, ref.w)
+
+
+def test_sign_flow_on_data_whose_product_underflows():
+    # x = y = 1e-200: |y| / |x| = 1 as for X = [[1]], y = [1], but x * y underflows to 0. By
+    # hand, u = alpha + t and v = alpha - t until beta = 4 alpha t = 1 at t = 0.5, then stop.
+    tiny = (np.array([[1e-200]]), np.array([1e-200]))
+    t = np.array([0.0, 0.25, 1.0])
+    w, beta, t_stop = st.sign_flow_closed_form(tiny, 0.5, t)
+    assert np.allclose(w[:, 0, 0], [0.5, 0.75, 1.0], rtol=0, atol=1e-15)
+    assert np.allclose(w[:, 1, 0], [0.5, 0.25, 0.0], rtol=0, atol=1e-15)
+    assert np.allclose(beta[:, 0], [0.0, 0.5, 1.0], rtol=0, atol=1e-15)
+    assert abs(float(np.ravel(t_stop)[0]) - 0.5) < 1e-12
+
+
+def test_complex_data_rejected():
+    for bad in ((1j * np.ones((1, 1)), np.ones(1)), (np.ones((1, 1)), np.array([1 + 0j]))):
+        with pytest.raises(ValueError, match="real numeric arrays"):
+            st.steepest_flow(bad, 0.5, 1.0)
+
+
+@pytest.mark.parametrize("q,eps", [(2.0, 0.0), (1.0, 0.1)])
+def test_repeated_output_times(q, eps):
+    # a non-decreasing grid with a repeat gives the rows of the distinct grid, repeated; and
+    # q = 2 on X = [[1]], y = [1] (u' = u (1 - beta), v' = -v (1 - beta), tied, depth 2)
+    # agrees with an independent Radau solution of the same two equations
+    tr = st.steepest_flow(ONE, 0.5, q, eps=eps, t_eval=[0.0, 1.0, 1.0, 2.0])
+    ref = st.steepest_flow(ONE, 0.5, q, eps=eps, t_eval=[0.0, 1.0, 2.0])
+    assert np.array_equal(tr.t, [0.0, 1.0, 1.0, 2.0])
+    assert np.array_equal(tr.beta, ref.beta[[0, 1, 1, 2]])
+    if q == 2.0:
+        def f(_, w):
+            r = (1.0 - (w[0] ** 2 - w[1] ** 2)) / 2.0
+            return [2.0 * w[0] * r, -2.0 * w[1] * r]
+        sol = solve_ivp(f, (0, 2), [0.5, 0.5], method="Radau", t_eval=[0.0, 1.0, 2.0],
+                        rtol=1e-12, atol=1e-14)
+        beta = sol.y[0] ** 2 - sol.y[1] ** 2
+        assert np.max(np.abs(tr.beta[[0, 1, 3], 0] - beta)) < 1e-8

@@ -24,10 +24,12 @@ def _as_data(problem):
             f"got {type(problem).__name__}."
         )
     try:
+        if np.iscomplexobj(X) or np.iscomplexobj(y):
+            raise TypeError("complex data")
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError("`problem.X` and `problem.y` must be numeric arrays.") from exc
+        raise ValueError("`problem.X` and `problem.y` must be real numeric arrays.") from exc
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"`problem.X` must be a 2-dimensional (N, D) array; got shape {X.shape}.")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:

@@ -166,7 +166,7 @@ def _sign_flow_setup(X, y, alpha, depth):
             continue
         a1 = np.abs(X[n, cols]).sum()
         ts = _stop_time(alpha, depth, abs(y[n]) / a1)
-        direction[cols] = np.sign(X[n, cols] * y[n])
+        direction[cols] = np.sign(X[n, cols]) * np.sign(y[n])  # no underflow of the product
         t_stop[cols] = ts
         rows.append((n, a1, ts))
     return direction, t_stop, rows
@@ -332,6 +332,9 @@ def _make_field(X, y, q, eps, depth, tied, lam, decoupled, W0):
 
 def _integrate(rhs, jac, w0, t_span, t_eval, method, rtol, atol, events=None):
     kwargs = {"jac": jac} if method in ("Radau", "BDF", "LSODA") else {}
+    repeat = None
+    if t_eval is not None and events is None:  # solve_ivp wants distinct times
+        t_eval, repeat = np.unique(t_eval, return_inverse=True)
     sol = solve_ivp(rhs, t_span, w0, method=method, t_eval=t_eval, rtol=rtol, atol=atol,
                     events=events, **kwargs)
     if sol.status < 0:
@@ -339,6 +342,8 @@ def _integrate(rhs, jac, w0, t_span, t_eval, method, rtol, atol, events=None):
     if not np.all(np.isfinite(sol.y)):
         raise RuntimeError(f"solve_ivp ({method}) failed: the solution became non-finite "
                            f"(solver message: {sol.message})")
+    if repeat is not None:
+        sol.t, sol.y = sol.t[repeat], sol.y[:, repeat]
     return sol
 
 
