@@ -772,7 +772,7 @@ def test_data_and_scalar_checks_name_the_argument_at_both_ends():
         with pytest.raises(ValueError, match=r"`problem` must have attributes `.X` \(N, D\)"):
             run(bad)
     for bad in (([["a"]], np.ones(1)), (np.ones((1, 1)), ["a"]), ([[1.0, [2.0]]], np.ones(1))):
-        with pytest.raises(ValueError, match=r"`problem.X` and `problem.y` must be numeric"):
+        with pytest.raises(ValueError, match=r"`problem.X` and `problem.y` must be real numeric"):
             run(bad)
     for shape in ((0, 1), (1, 0), (1,), (1, 1, 1)):
         with pytest.raises(ValueError, match=r"`problem.X` must be a 2-dimensional \(N, D\)"):
