@@ -574,6 +574,7 @@ def test_batches_pass_every_setting_on():
     b = S.simulate_batch(P, [ALPHA, 0.2], [0.002, 0.01], t_max=2.0)
     one = [S.simulate(P, a, e, t_max=2.0) for a, e in ((ALPHA, 0.002), (0.2, 0.01))]
     assert b[0].nfev == b[1].nfev == one[0].nfev + one[1].nfev
+    assert [tr.message for tr in b + one] == ["converged"] * 4
     for tr in b:
         np.testing.assert_array_equal(tr.t, np.linspace(0.0, 2.0, 401))
     # gradient flow in a batch
