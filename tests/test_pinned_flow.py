@@ -610,3 +610,16 @@ def test_general_X_stage_conditions_holding_with_equality_at_zero():
     np.testing.assert_array_equal(np.abs(tr.grad_u[0]), g)
     tr = S.simulate(P, ALPHA, g.max(), t_eval=[0.0, 0.5])
     assert tr.T0 == 0.0 and tr.T == 0.0
+
+
+def test_fields_of_general_data_with_many_rows():
+    # nine rows without block structure: the residual and the gradients of the recorded
+    # iterates, against y - X beta and eq. (8) written here
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(9, 10))
+    y = rng.normal(size=9)
+    P = S.Problem(X, y)
+    assert P.blocks is None
+    d = S.sign_descent(P, 0.3, 0.05, 0.01, 3)
+    assert d.success and d.message == "3 steps"
+    check_fields(d, X, y, d.w_plus, d.w_minus, 2, 1e-14)
