@@ -49,6 +49,7 @@ with the implicit Radau method and its analytic Jacobian.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -380,8 +381,12 @@ def sign_flow_hitting_times(problem, alpha, depth=2):
             if H == 2:
                 out[n] = Y / (4 * alpha * A)
             else:
-                def gap(t, A=A, Y=Y):
-                    return A * ((alpha + t) ** H - (alpha - t) ** H) - Y
+                # (alpha + t)^H - (alpha - t)^H = 2 sum_{k odd} C(H, k) alpha^(H-k) t^k: a sum of
+                # positive terms, free of the cancellation of the difference for small t
+                coef = [2 * comb(H, k) * alpha ** (H - k) for k in range(1, H + 1, 2)]
+
+                def gap(t, A=A, Y=Y, coef=coef):
+                    return A * sum(c * t ** k for c, k in zip(coef, range(1, H + 1, 2))) - Y
 
                 out[n] = brentq(gap, 0.0, alpha, xtol=1e-300, rtol=4 * np.finfo(float).eps)
         else:

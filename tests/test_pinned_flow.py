@@ -560,6 +560,21 @@ def test_sign_flow_hitting_time_of_a_small_label_depth_3():
     assert abs(got - t) <= 1e-11 * t, (got, t)
 
 
+@pytest.mark.parametrize("Y", [0.1, 1e-4, 1e-15, 1e-30, 1e-100])
+def test_sign_flow_hitting_times_of_tiny_labels_depth_3_and_4(Y):
+    # While t <= alpha the hitting time solves a depressed cubic t^3 + p t = q, whose real root
+    # is 2 sqrt(p/3) sinh(asinh((3 q / 2 p) sqrt(3 / p)) / 3), accurate to a few ulps for any q:
+    # H = 3: 2 A (3 alpha^2 t + t^3) = Y, p = 3 alpha^2, q = Y / (2 A);
+    # H = 4: 8 A (alpha^3 t + alpha t^3) = Y, p = alpha^2, q = Y / (8 A alpha).
+    A, ulp = 2.0, np.finfo(float).eps
+    P = S.Problem([[1.5, -0.5]], [Y])
+    for H, p, q in ((3, 3 * ALPHA**2, Y / (2 * A)), (4, ALPHA**2, Y / (8 * A * ALPHA))):
+        ref = 2 * np.sqrt(p / 3) * np.sinh(np.arcsinh(1.5 * q / p * np.sqrt(3 / p)) / 3)
+        got = S.sign_flow_hitting_times(P, ALPHA, depth=H)[0]
+        assert 0 < got < ALPHA
+        assert abs(got - ref) <= 8 * ulp * ref, (H, got, ref, (got - ref) / (ulp * ref))
+
+
 def test_general_X_default_grid_up_to_t_max():
     Xg, yg = [[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]], [1.0, -0.5]
     tr = S.simulate(S.Problem(Xg, yg), 0.2, 0.02, t_max=3.0)
