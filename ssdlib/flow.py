@@ -355,6 +355,23 @@ def _simulate_blocks(problem, alpha, eps, H, method, t_eval, t_max, rtol, atol):
 # eps = 0: sign flow in closed form
 
 
+def _sign_stop_time(alpha, H, target):
+    """The ``t >= 0`` at which ``(alpha + t)^H - max(alpha - t, 0)^H = target >= 0``.
+
+    While ``t <= alpha`` the difference is written ``2 sum_{k odd} C(H, k) alpha^(H-k) t^k``, a sum
+    of positive terms, so the root keeps full relative precision for any small ``target``.
+    """
+    if target <= 0:
+        return 0.0
+    if (2 * alpha) ** H <= target:  # the stop comes after alpha - t has reached 0
+        return target ** (1.0 / H) - alpha
+    if H == 2:
+        return target / (4 * alpha)
+    coef = [(k, 2 * comb(H, k) * alpha ** (H - k)) for k in range(1, H + 1, 2)]
+    return brentq(lambda t: sum(c * t ** k for k, c in coef) - target, 0.0, alpha,
+                  xtol=1e-300, rtol=4 * np.finfo(float).eps)
+
+
 def sign_flow_hitting_times(problem, alpha, depth=2):
     """Times ``t*_n`` at which the sign flow's residual of block ``n`` vanishes.
 
@@ -375,22 +392,7 @@ def sign_flow_hitting_times(problem, alpha, depth=2):
         )
     out = np.empty(problem.N)
     for n, b in enumerate(problem.blocks):
-        A = np.abs(problem.X[n, b]).sum()
-        Y = abs(problem.y[n])
-        if A * (2 * alpha) ** H >= Y:
-            if H == 2:
-                out[n] = Y / (4 * alpha * A)
-            else:
-                # (alpha + t)^H - (alpha - t)^H = 2 sum_{k odd} C(H, k) alpha^(H-k) t^k: a sum of
-                # positive terms, free of the cancellation of the difference for small t
-                coef = [2 * comb(H, k) * alpha ** (H - k) for k in range(1, H + 1, 2)]
-
-                def gap(t, A=A, Y=Y, coef=coef):
-                    return A * sum(c * t ** k for c, k in zip(coef, range(1, H + 1, 2))) - Y
-
-                out[n] = brentq(gap, 0.0, alpha, xtol=1e-300, rtol=4 * np.finfo(float).eps)
-        else:
-            out[n] = (Y / A) ** (1.0 / H) - alpha
+        out[n] = _sign_stop_time(alpha, H, abs(problem.y[n]) / np.abs(problem.X[n, b]).sum())
     return out
 
 

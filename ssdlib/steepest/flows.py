@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
+from ..flow import _sign_stop_time
 from ..problem import _check_depth
 from ._model import (
     _as_data,
@@ -143,16 +143,6 @@ def _gap(t, alpha, depth):
     return (alpha + t) ** depth - np.maximum(alpha - t, 0.0) ** depth
 
 
-def _stop_time(alpha, depth, target):
-    """Solve ``_gap(t) = target`` (>= 0) for t >= 0."""
-    if target <= 0:
-        return 0.0
-    if (2.0 * alpha) ** depth <= target:  # the stop happens after V has reached 0
-        return target ** (1.0 / depth) - alpha
-    return brentq(lambda s: _gap(s, alpha, depth) - target, 0.0, alpha,
-                  xtol=1e-15, rtol=4 * np.finfo(float).eps)
-
-
 def _sign_flow_setup(X, y, alpha, depth):
     blocks = _row_blocks(X)
     if blocks is None:
@@ -165,7 +155,7 @@ def _sign_flow_setup(X, y, alpha, depth):
         if cols.size == 0 or y[n] == 0:
             continue
         a1 = np.abs(X[n, cols]).sum()
-        ts = _stop_time(alpha, depth, abs(y[n]) / a1)
+        ts = _sign_stop_time(alpha, depth, abs(y[n]) / a1)
         direction[cols] = np.sign(X[n, cols]) * np.sign(y[n])  # no underflow of the product
         t_stop[cols] = ts
         rows.append((n, a1, ts))
