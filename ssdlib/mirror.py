@@ -131,8 +131,15 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
                     lo *= 2
                 while F(hi) < 0:
                     hi *= 2
-                nu[n] = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps,
-                               maxiter=500)
+                nu[n], info = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps,
+                                     maxiter=500, full_output=True, disp=False)
+                # a sign change of F where beta overflows is no root
+                scale = abs(y[n]) + np.abs(x) @ np.abs(beta_of_z(g0 + x * nu[n], b))
+                if not (info.converged and abs(F(nu[n])) <= 1e-6 * scale):
+                    raise RuntimeError(
+                        f"row {n} of X beta = y has no solution in floating point: beta would "
+                        "exceed the largest float (1.8e308); rescale X or y."
+                    )
     else:
         def G(nu):
             return np.sum(conj(z0 + X.T @ nu, allb)) - nu @ y
@@ -151,11 +158,12 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
                 if gn <= floor:
                     break
                 Hm = (X * dbeta_of_z(z0 + X.T @ nu, allb)) @ X.T
-                Hm += 1e-14 * np.trace(Hm) / problem.N * np.eye(problem.N)
-                step = np.linalg.solve(Hm, g)
-                dz = np.max(np.abs(X.T @ step))
-                if dz > max_dz:
-                    step *= max_dz / dz
+                # Newton's step Hm^-1 g = d / s, solved on Hm / s with entries of order one:
+                # Hm itself can be as small as alpha^2 and its step beyond the largest float
+                s = np.trace(Hm) / problem.N
+                d = np.linalg.solve(Hm / s + 1e-14 * np.eye(problem.N), g)
+                dz = np.max(np.abs(X.T @ d))
+                step = d * (max_dz / dz) if dz > max_dz * s else d / s
                 g0, t = G(nu), 1.0
                 while t > 1e-16:
                     new = nu - t * step
@@ -185,11 +193,17 @@ def min_bregman_solution(problem, alpha):
     For small ``alpha`` the solution has ``|X^T nu| ~ 1/4 log(|beta| / alpha^2)``, far from the
     start ``nu = 0``, where the quadratic model of the dual is too flat by the factor
     ``cosh(4 X^T nu)`` and Newton's step overshoots by orders of magnitude: each step changes
-    ``X^T nu`` by at most 16 (``beta`` by a factor of at most ``e^64``).
+    ``X^T nu`` by at most 16 (``beta`` by a factor of at most ``e^64``). ``2 alpha^2 sinh`` is
+    evaluated without overflow of ``sinh`` alone, so ``alpha`` may go down to 1.1e-154.
 
     Returns
     -------
     ndarray, shape (D,)
+
+    Raises
+    ------
+    RuntimeError
+        If the solution has an entry beyond the largest float, or Newton's method stalls.
     """
     _require_problem(problem)
     alpha = _check_positive("alpha", alpha)
@@ -201,12 +215,27 @@ def min_bregman_solution(problem, alpha):
         )
     return _solve_dual(
         problem,
-        lambda z, b: c * np.sinh(4 * z),
-        lambda z, b: 4 * c * np.cosh(4 * z),
-        lambda z, b: c * np.cosh(4 * z) / 4,
+        lambda z, b: _c_times(np.sinh, c, 4 * z),
+        lambda z, b: 4 * _c_times(np.cosh, c, 4 * z),
+        lambda z, b: _c_times(np.cosh, c, 4 * z) / 4,
         np.zeros(problem.D),
         max_dz=16.0,
     )
+
+
+def _c_times(f, c, w, cut=700.0):
+    """``c f(w)`` for ``f`` = sinh or cosh, finite wherever the product is.
+
+    For ``|w| > cut`` (where ``f(w)`` alone may overflow although ``c f(w)`` does not, as for a
+    small ``c = 2 alpha^2``) it is ``+-exp(|w| + log c) / 2``, exact to the relative 1e-16 that
+    ``exp(-|w|)`` contributes; below it is ``c f(w)`` itself.
+    """
+    w = np.asarray(w, dtype=float)
+    with np.errstate(over="ignore"):
+        far = 0.5 * np.exp(np.abs(w) + np.log(c))
+    if f is np.sinh:
+        far = np.sign(w) * far
+    return np.where(np.abs(w) > cut, far, c * f(np.clip(w, -cut, cut)))
 
 
 def _require_problem(problem):

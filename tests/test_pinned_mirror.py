@@ -464,3 +464,58 @@ def test_min_bregman_general_X_tiny_alpha_against_the_null_space_root():
         assert 2 * alpha**2 < np.finfo(float).tiny
         with pytest.raises(ValueError, match="`alpha` = .* is too small"):
             S.min_bregman_solution(G, alpha)
+
+
+# alpha just above the floor 1.1e-154 of min_bregman_solution: c = 2 alpha^2 ~ 3e-308, so
+# |beta| ~ 10 needs sinh(4 X^T nu) ~ 3e309, beyond the largest float, although beta is not
+ALPHA_FLOOR = 1.2e-154
+
+
+@pytest.mark.parametrize("y", [10.0, 1e6])
+def test_min_bregman_solution_near_the_alpha_floor_block(y):
+    # block x = (3/2, -1/2): 3/2 c sinh(6 t) + 1/2 c sinh(2 t) = y with t ~ 120, where
+    # sinh(s) = e^s / 2 to the relative e^(-2 s): beta_1 = y / (3/2) and
+    # beta_2 = -c sinh(2 t) = -(c / 2) (2 y / (3/2 c))^(1/3), evaluated here in logarithms
+    c = 2 * ALPHA_FLOOR**2
+    P = S.Problem([[1.5, -0.5]], [y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = S.min_bregman_solution(P, ALPHA_FLOOR)
+    b2 = -math.exp(math.log(c / 2) + (math.log(2 * y / 1.5) - math.log(c)) / 3)
+    # the root t is bracketed to 4 ulps, which beta_1 = c/2 e^(6 t) magnifies by 6 t
+    t = (math.log(2 * y / 1.5) - math.log(c)) / 6
+    tol = 2 * (6 * t) * 4 * np.finfo(float).eps
+    assert abs(got[0] - y / 1.5) <= tol * (y / 1.5)
+    assert abs(got[1] - b2) <= 1e-12 * abs(b2), (got, b2)
+
+
+@pytest.mark.parametrize("scale", [10.0, 1e6])
+def test_min_bregman_solution_near_the_alpha_floor_general(scale):
+    # For c -> 0 the minimiser of (14) takes the support {1, 2} (the least l1 interpolant):
+    # beta_12 solves the 2x2 system; z_i = 1/4 arcsinh(beta_i / c) = 1/4 log(2 beta_i / c) there
+    # fixes nu = X_12^-T z_12, and beta_3 = c sinh(4 z_3) = sgn(z_3) exp(4 |z_3| + log(c / 2))
+    X = np.array([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]])
+    y = scale * np.array([1.0, -0.5])
+    c = 2 * ALPHA_FLOOR**2
+    G = S.Problem(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = S.min_bregman_solution(G, ALPHA_FLOOR)
+    b12 = np.linalg.solve(X[:, :2], y)
+    assert np.all(b12 > 0)
+    z12 = (np.log(2 * b12) - math.log(c)) / 4
+    z3 = X[:, 2] @ np.linalg.solve(X[:, :2].T, z12)
+    b3 = np.sign(z3) * math.exp(4 * abs(z3) + math.log(c / 2))
+    np.testing.assert_allclose(got[:2], b12, rtol=1e-13)
+    assert abs(got[2] - b3) <= 1e-9 * abs(b3), (got[2], b3)
+
+
+def test_block_dual_beyond_the_largest_float_raises():
+    # x = (1e-300, 1e-300): by symmetry beta = y / (2 x) in both entries, 5e304 for y = 1e5;
+    # for y = 1e10 that is 5e309, which no float holds: the sign change that bracketing finds
+    # where beta overflows is no root, and the solver must say so instead of returning it
+    P = S.Problem([[1e-300, 1e-300]], [1e5])
+    np.testing.assert_allclose(S.min_bregman_solution(P, 0.5), [5e304, 5e304], rtol=1e-13)
+    for y in (1e10, -1e10):
+        with pytest.raises(RuntimeError, match="row 0 of X beta = y has no solution"):
+            S.min_bregman_solution(S.Problem([[1e-300, 1e-300]], [y]), 0.5)
