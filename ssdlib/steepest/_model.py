@@ -144,11 +144,11 @@ def _initial_weights(init, alpha, depth, D, tied):
 
 def _excl_prod(W):
     """``E[p, l] = prod_{k != l} W[p, k]`` (works with zeros), W of shape (2, H, D)."""
-    L = W.shape[1]
+    K = W.shape[1]
     ones = np.ones_like(W[:, :1])
     pre = np.concatenate([ones, np.cumprod(W[:, :-1], axis=1)], axis=1)
     suf = np.concatenate([np.cumprod(W[:, :0:-1], axis=1)[:, ::-1], ones], axis=1)
-    assert pre.shape[1] == L
+    assert pre.shape[1] == K
     return pre * suf
 
 
@@ -168,11 +168,11 @@ def _second(W, depth, tied):
     """S[p, k, m, i] = d^2 x_i / dW[p, k, i] dW[p, m, i], shape (2, K, K, D)."""
     if tied:
         return (_SIGNS[:, None, None] * depth * (depth - 1) * W ** (depth - 2))[:, :, None, :]
-    L, D = W.shape[1], W.shape[2]
-    S = np.zeros((2, L, L, D))
-    for k in range(L):
-        for m in range(k + 1, L):
-            keep = [j for j in range(L) if j not in (k, m)]
+    K, D = W.shape[1], W.shape[2]
+    S = np.zeros((2, K, K, D))
+    for k in range(K):
+        for m in range(k + 1, K):
+            keep = [j for j in range(K) if j not in (k, m)]
             val = np.prod(W[:, keep], axis=1) if keep else np.ones((2, D))
             S[:, k, m] = S[:, m, k] = _SIGNS[:, None] * val
     return S

@@ -138,15 +138,15 @@ def mirror_potential(beta, q, depth, *, v=0.0, tied=True):
     u = (np.abs(beta) + v**depth) ** (1.0 / depth)
     C = float(depth) ** (q - 1.0) if tied else 1.0
     k = 1.0 - (depth - 1) * (q - 1.0)
-    L = depth
+    H = depth
     if abs(k) < 1e-12:
         def F(z):
             with np.errstate(divide="ignore", invalid="ignore"):
-                val = z**L * np.log(z) - z**L / L
+                val = z**H * np.log(z) - z**H / H
             return np.where(z > 0, val, 0.0) / C
     else:
         def F(z):
-            return L * z ** (L + k) / (k * C * (L + k))
+            return H * z ** (H + k) / (k * C * (H + k))
     return np.sum(F(u) - F(v), axis=-1)
 
 
@@ -201,20 +201,20 @@ def dual_dynamics_check(traj, problem, *, potential="steepest", smooth_tol=0.05,
         raise ValueError("`traj` must be a SteepestTrajectory from steepest_flow.")  # noqa: TRY004
     if traj.t.size < 3:
         raise ValueError("`traj` needs at least 3 output times for central differences.")
-    L = traj.depth
+    H = traj.depth
     if potential == "steepest":
         def M(b, v):
-            return mirror_map(b, traj.q, L, v=v, tied=traj.tied)
+            return mirror_map(b, traj.q, H, v=v, tied=traj.tied)
     elif potential == "paper":
         def M(b, v):
-            return paper_mirror_map(b, L, v=v)
+            return paper_mirror_map(b, H, v=v)
     elif callable(potential):
         M = potential
     else:
         raise ValueError(
             f"`potential` must be 'steepest', 'paper' or a callable; got {potential!r}."
         )
-    P = np.abs(np.prod(traj.w, axis=2)) ** (1.0 / L)  # (T, 2, D)
+    P = np.abs(np.prod(traj.w, axis=2)) ** (1.0 / H)  # (T, 2, D)
     U, V = P[:, 0], P[:, 1]
     s = np.sign(U - V)
     v_nd = np.minimum(U, V)

@@ -234,11 +234,11 @@ def depth_sparsity_experiment(seeds, depths, methods, *, shape=(10, 30, 3), alph
     g0_min, g0_max = np.zeros(size), np.zeros(size)
     for i, seed in enumerate(seeds):
         reg = sparse_regression(*shape, seed=seed)
-        for j, L in enumerate(depths):
-            g0_min[i, j] = L * alpha ** (L - 1) * np.abs(reg.X.T @ reg.y).min() / 2
-            g0_max[i, j] = L * alpha ** (L - 1) * (np.abs(reg.X.T @ reg.y).max() / 2)
+        for j, H in enumerate(depths):
+            g0_min[i, j] = H * alpha ** (H - 1) * np.abs(reg.X.T @ reg.y).min() / 2
+            g0_max[i, j] = H * alpha ** (H - 1) * (np.abs(reg.X.T @ reg.y).max() / 2)
             for m, (q, e) in methods.items():
-                tr = steepest_flow(reg, alpha, q, eps=e, depth=int(L), t_eval=t_eval,
+                tr = steepest_flow(reg, alpha, q, eps=e, depth=int(H), t_eval=t_eval,
                                    rtol=rtol, atol=atol)
                 recovery[m][i, j] = support_recovery(tr.beta[-1], reg.beta_star)
                 active[m][i, j] = active_share(tr)
