@@ -134,8 +134,9 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
                 nu[n], info = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps,
                                      maxiter=500, full_output=True, disp=False)
                 # a sign change of F where beta overflows is no root
-                scale = abs(y[n]) + np.abs(x) @ np.abs(beta_of_z(g0 + x * nu[n], b))
-                if not (info.converged and abs(F(nu[n])) <= 1e-6 * scale):
+                bn = beta_of_z(g0 + x * nu[n], b)
+                if not (info.converged
+                        and abs(x @ bn - y[n]) <= 1e-6 * (abs(y[n]) + np.abs(x) @ np.abs(bn))):
                     raise RuntimeError(
                         f"row {n} of X beta = y has no solution in floating point: beta would "
                         "exceed the largest float (1.8e308); rescale X or y."
@@ -227,8 +228,8 @@ def _c_times(f, c, w, cut=700.0):
     """``c f(w)`` for ``f`` = sinh or cosh, finite wherever the product is.
 
     For ``|w| > cut`` (where ``f(w)`` alone may overflow although ``c f(w)`` does not, as for a
-    small ``c = 2 alpha^2``) it is ``+-exp(|w| + log c) / 2``, exact to the relative 1e-16 that
-    ``exp(-|w|)`` contributes; below it is ``c f(w)`` itself.
+    small ``c = 2 alpha^2``) it is ``+-exp(|w| + log c) / 2``, which leaves out only the relative
+    ``exp(-2 |w|) < 1e-608``; below it is ``c f(w)`` itself.
     """
     w = np.asarray(w, dtype=float)
     with np.errstate(over="ignore"):
