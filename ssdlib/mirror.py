@@ -134,9 +134,8 @@ def _solve_dual(problem, beta_of_z, dbeta_of_z, conj, z0, max_dz=np.inf):
                 nu[n], info = brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps,
                                      maxiter=500, full_output=True, disp=False)
                 # a sign change of F where beta overflows is no root
-                bn = beta_of_z(g0 + x * nu[n], b)
-                if not (info.converged
-                        and abs(x @ bn - y[n]) <= 1e-6 * (abs(y[n]) + np.abs(x) @ np.abs(bn))):
+                scale = abs(y[n]) + np.abs(x) @ np.abs(beta_of_z(g0 + x * nu[n], b))
+                if not (info.converged and abs(F(nu[n])) <= 1e-6 * scale):
                     raise RuntimeError(
                         f"row {n} of X beta = y has no solution in floating point: beta would "
                         "exceed the largest float (1.8e308); rescale X or y."
